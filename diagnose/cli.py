@@ -1,0 +1,71 @@
+"""The ``predlint`` command: a thin dispatcher over the sub-packages' commands.
+
+Each command module exposes ``register(subparsers)``, which adds its sub-command(s) and sets
+``func`` (``args -> exit code``) on the parser. Command modules import nothing heavy at module
+level, so ``predlint --version`` and ``predlint check`` start without TensorFlow or NumPy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from diagnose import __version__
+from diagnose.errors import UsageError
+
+EXIT_USAGE = 2
+COMMAND_MODULES = (
+    "diagnose.lint.command",
+    # "diagnose.harness.command",
+    # "diagnose.bench.command",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line and exits 2 (as ruff does)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"predlint: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every sub-command registered."""
+    import importlib
+
+    parser = _Parser(prog="predlint", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"predlint {__version__}")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _with_default_command(argv: list[str], commands: Sequence[str]) -> list[str]:
+    """``predlint PATH ...`` means ``predlint check PATH ...``."""
+    if not argv:
+        return ["check"]
+    first = argv[0]
+    if first in commands or first in ("-h", "--help", "--version"):
+        return argv
+    return ["check", *argv]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--version"]:  # answer without building the parser
+        print(f"predlint {__version__}")
+        return 0
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    args = parser.parse_args(_with_default_command(args_list, list(commands)))
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        sys.stderr.write(f"predlint: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("predlint: interrupted\n")
+        return 130

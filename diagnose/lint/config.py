@@ -1,0 +1,202 @@
+"""Settings: defaults, ``[tool.predlint]`` in the nearest ``pyproject.toml`` (or ``predlint.toml``), and flags."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from diagnose.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
+PLATFORMS = ("linux", "darwin", "win32")
+CONFIG_KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
+               "target-version", "platform", "keras-version"}
+DEFAULT_EXCLUDE = (".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox", ".pants.d",
+                   ".pytype", ".ruff_cache", ".predlint_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build",
+                   "buck-out", "build", "dist", "node_modules", "site-packages", "venv")
+CONFIG_FILES = (".predlint.toml", "predlint.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings for one run."""
+
+    root: Path = field(default_factory=Path.cwd)
+    select: tuple[str, ...] | None = None  # None: the rules that are on by default
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    target_version: str = TARGET_VERSIONS[0]
+    platform: str = "linux"
+    keras_version: int = 3
+    config_path: Path | None = None
+
+    @property
+    def python(self) -> tuple[int, int]:
+        return 3, int(self.target_version[3:])
+
+    @property
+    def default_start_method(self) -> str:
+        """fork on Linux before 3.14, forkserver from 3.14, spawn on macOS and Windows."""
+        if self.platform != "linux":
+            return "spawn"
+        return "forkserver" if self.python >= (3, 14) else "fork"
+
+    def enabled_codes(self) -> frozenset[str]:
+        """Codes selected by select/extend-select minus ignore, ruff-style prefix matching."""
+        return _enabled_codes(self)
+
+    def ignored_for(self, relative_path: str) -> frozenset[str]:
+        """Codes ignored for one file by per-file-ignores."""
+        from fnmatch import fnmatch
+
+        from diagnose.lint.rules import all_rules
+
+        codes = [rule.code for rule in all_rules()]
+        name = relative_path.rsplit("/", 1)[-1]
+        out: set[str] = set()
+        for pattern, selectors in self.per_file_ignores:
+            if fnmatch(relative_path, pattern) or fnmatch(name, pattern):
+                out |= set(expand_codes(selectors, codes))
+        return frozenset(out)
+
+    def fingerprint(self) -> str:
+        """A hash of everything that changes findings (for caches)."""
+        data = repr((sorted(self.enabled_codes()), self.per_file_ignores, self.target_version, self.platform,
+                     self.keras_version))
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=32)
+def _enabled_codes(settings: Settings) -> frozenset[str]:
+    from diagnose.lint.rules import all_rules
+
+    codes = [rule.code for rule in all_rules()]
+    if settings.select is None:
+        chosen = {rule.code for rule in all_rules() if rule.default_enabled}
+    else:
+        chosen = set(expand_codes(settings.select, codes))
+    chosen |= set(expand_codes(settings.extend_select, codes))
+    chosen -= set(expand_codes(settings.ignore, codes))
+    return frozenset(chosen)
+
+
+def expand_codes(selectors: tuple[str, ...] | list[str], codes: list[str]) -> list[str]:
+    """Codes matched by selectors: exact codes, prefixes like ``DLK4``, or ``ALL``."""
+    out: list[str] = []
+    for selector in selectors:
+        selector = selector.strip().upper()
+        matched = codes if selector == "ALL" else [c for c in codes if c.startswith(selector)]
+        if not matched:
+            raise UsageError(f"unknown rule selector '{selector}' (see `predlint rules`)")
+        out.extend(matched)
+    return out
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest .predlint.toml / predlint.toml / pyproject.toml with [tool.predlint], walking up."""
+    for directory in (start, *start.parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_section(candidate)):
+                return candidate
+    return None
+
+
+def _has_tool_section(path: Path) -> bool:
+    try:
+        return "predlint" in _read_toml(path).get("tool", {})
+    except UsageError:
+        return False
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"invalid TOML in {path}: {exc}") from None
+
+
+def _target_from_requires_python(spec: str) -> str | None:
+    match = re.search(r"(>=|~=|==|>)\s*3\.(\d+)", spec)
+    if not match:
+        return None
+    minor = int(match.group(2)) + (1 if match.group(1) == ">" else 0)
+    minor = min(max(minor, 9), 14)
+    return f"py3{minor}"
+
+
+def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from an explicit config file or the nearest one; defaults when there is none."""
+    cwd = cwd or Path.cwd()
+    if config is not None and not config.is_file():
+        raise UsageError(f"config file not found: {config}")
+    path = config or find_config(cwd.resolve())
+    if path is None:
+        return Settings(root=cwd)
+    document = _read_toml(path)
+    table = document if path.name != "pyproject.toml" else document.get("tool", {}).get("predlint", {})
+    settings = Settings(root=path.parent.resolve(), config_path=path)
+    requires = document.get("project", {}).get("requires-python") if path.name == "pyproject.toml" else None
+    if requires is None and path.name != "pyproject.toml" and (path.parent / "pyproject.toml").is_file():
+        requires = _read_toml(path.parent / "pyproject.toml").get("project", {}).get("requires-python")
+    if isinstance(requires, str) and _target_from_requires_python(requires):
+        settings = replace(settings, target_version=_target_from_requires_python(requires))
+    return apply_table(settings, table, str(path))
+
+
+def _strings(value: object, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"'{key}' in {where} must be a list of strings")
+    return tuple(value)
+
+
+def apply_table(settings: Settings, table: dict, where: str) -> Settings:
+    """Apply a ``[tool.predlint]`` table (or the equivalent flags) to settings, validating every key."""
+    from diagnose.lint.rules import all_rules
+
+    codes = [rule.code for rule in all_rules()]
+    unknown = sorted(set(table) - CONFIG_KEYS)
+    if unknown:
+        raise UsageError(f"unknown key '{unknown[0]}' in {where} (expected one of: {', '.join(sorted(CONFIG_KEYS))})")
+    changes: dict[str, object] = {}
+    for key in ("select", "extend-select", "ignore", "exclude", "extend-exclude"):
+        if key in table:
+            values = _strings(table[key], key, where)
+            if key not in ("exclude", "extend-exclude"):
+                expand_codes(values, codes)
+            changes[key.replace("-", "_")] = values
+    if "per-file-ignores" in table:
+        mapping = table["per-file-ignores"]
+        if not isinstance(mapping, dict):
+            raise UsageError(f"'per-file-ignores' in {where} must be a table of glob = [codes]")
+        pairs = tuple((glob, _strings(v, f"per-file-ignores.{glob}", where)) for glob, v in mapping.items())
+        for _, selectors in pairs:
+            expand_codes(selectors, codes)
+        changes["per_file_ignores"] = pairs
+    if "target-version" in table:
+        if table["target-version"] not in TARGET_VERSIONS:
+            raise UsageError(f"'target-version' in {where} must be one of {', '.join(TARGET_VERSIONS)}")
+        changes["target_version"] = table["target-version"]
+    if "platform" in table:
+        if table["platform"] not in PLATFORMS:
+            raise UsageError(f"'platform' in {where} must be one of {', '.join(PLATFORMS)}")
+        changes["platform"] = table["platform"]
+    if "keras-version" in table:
+        if table["keras-version"] not in (2, 3):
+            raise UsageError(f"'keras-version' in {where} must be 2 or 3")
+        changes["keras_version"] = table["keras-version"]
+    return replace(settings, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,114 @@
+"""Check one file: pre-filter its bytes, parse, index, walk, run the enabled rules, apply noqa."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+import warnings
+from dataclasses import dataclass
+
+from diagnose.lint.config import Settings
+from diagnose.lint.finding import Finding, Severity
+from diagnose.lint.noqa import file_exemptions, is_suppressed, line_exemptions
+
+# A file that mentions none of these cannot match any rule: it is not parsed at all.
+TRIGGERS = re.compile(rb"multiprocess|concurrent|Pool|Process|[Qq]ueue|fork|keras|tensorflow|_generator|"
+                      rb"use_multiprocessing|_async")
+RECURSION_LIMIT = 20_000
+
+
+@dataclass
+class FileResult:
+    """Findings of one file, or the internal error that stopped its analysis."""
+
+    path: str
+    findings: list[Finding]
+    error: str | None = None
+
+
+def decode(source: bytes) -> str:
+    """Decode as Python does (PEP 263 coding cookie, BOM, default UTF-8)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
+
+
+def syntax_error(path: str, message: str, row: int, column: int) -> Finding:
+    from diagnose.lint.rules.dlk000_syntax_error import SyntaxErrorRule
+
+    return Finding(path, max(row, 1), max(column, 1), max(row, 1), max(column, 1), SyntaxErrorRule.code,
+                   SyntaxErrorRule.name, message, Severity.ERROR, max(row, 1))
+
+
+def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None) -> list[Finding]:
+    """All findings for one file's bytes, after noqa and per-file-ignores."""
+    enabled = settings.enabled_codes() - settings.ignored_for(relative or path)
+    if not enabled or not TRIGGERS.search(source):
+        return []
+    try:
+        text = decode(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return [syntax_error(path, f"cannot decode file: {exc}", 1, 1)] if "DLK000" in enabled else []
+    exempt_file = file_exemptions(text)
+    if "*" in exempt_file:
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        found = [syntax_error(path, f"SyntaxError: {exc.msg}", exc.lineno or 1, exc.offset or 1)]
+    except (ValueError, RecursionError, MemoryError) as exc:
+        found = [syntax_error(path, f"cannot parse file: {exc}", 1, 1)]
+    else:
+        found = list(analyse(tree, path, settings, enabled))
+    lines = text.splitlines()
+    kept = []
+    for finding in found:
+        line = lines[finding.noqa_row - 1] if 0 < finding.noqa_row <= len(lines) else ""
+        if finding.code in enabled and finding.code not in exempt_file \
+                and not is_suppressed(finding.code, line_exemptions(line)):
+            kept.append(finding)
+    return sorted(set(kept))
+
+
+def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str]):
+    """Run the enabled rules over a parsed module; yields findings (before noqa)."""
+    from diagnose.lint.index import ModuleIndex
+    from diagnose.lint.rule import ModuleFacts
+    from diagnose.lint.rules import all_rules
+    from diagnose.lint.walker import walk_module
+
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+    index = ModuleIndex(tree)
+    events, walker = walk_module(index, settings.default_start_method, settings.keras_version)
+    facts = ModuleFacts(index, events, walker.module.env, settings.default_start_method)
+    for rule_cls in all_rules():
+        if rule_cls.code not in enabled:
+            continue
+        for report in rule_cls().check(facts):
+            node = report.node
+            row, col = node.lineno, node.col_offset + 1  # type: ignore[attr-defined]
+            end_row = getattr(node, "end_lineno", None) or row
+            end_col = (getattr(node, "end_col_offset", None) or col - 1) + 1
+            if isinstance(node, ast.ExceptHandler) or isinstance(node, (ast.While, ast.Try)):
+                end_row, end_col = row, col + len("except" if isinstance(node, ast.ExceptHandler) else "while")
+            yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name, report.message,
+                          report.severity or rule_cls.severity, row)
+
+
+def check_path(path: str, settings: Settings, relative: str | None = None) -> FileResult:
+    """Read and check one file; never raises: unreadable files are DLK000, analysis bugs an ``error``."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as exc:
+        finding = syntax_error(path, f"cannot read file: {exc.strerror or exc}", 1, 1)
+        return FileResult(path, [finding] if "DLK000" in settings.enabled_codes() else [])
+    try:
+        return FileResult(path, check_source(source, path, settings, relative))
+    except Exception as exc:  # noqa: BLE001 - one file's analysis bug must not stop the run
+        return FileResult(path, [], f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,91 @@
+"""What the walker records, in execution order: the facts every rule queries."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from diagnose.lint.values import Value
+
+
+@dataclass
+class TfStart:
+    """Where and why the TF runtime started in the parent."""
+
+    node: ast.AST
+    why: str
+
+    def describe(self) -> str:
+        return f"{self.why} at line {self.node.lineno}"  # type: ignore[attr-defined]
+
+
+@dataclass
+class Event:
+    """Base: the node it happened at, its order, and whether it runs in a worker process."""
+
+    node: ast.AST
+    seq: int
+    in_child: bool
+
+
+@dataclass
+class Spawn(Event):
+    """A process boundary is created: Process, Pool, ProcessPoolExecutor or os.fork."""
+
+    api: str  # "process" | "pool" | "executor" | "fork"
+    value: Value
+    start_method: str
+    target: Value | None
+    handed: list[Value]  # values given to the worker at creation (args, kwargs, initargs)
+    initializer: Value | None
+    tf_started: TfStart | None
+    import_time: bool
+
+
+@dataclass
+class Submit(Event):
+    """Work handed to a pool or executor: map/apply/submit and friends."""
+
+    method: str
+    pool: Value
+    func: Value
+    handed: list[Value]  # values pickled to the worker with each task
+    discarded: bool  # the call's result is thrown away
+    keywords: set[str] = field(default_factory=set)
+
+
+@dataclass
+class KerasCall(Event):
+    """fit/predict/evaluate (or *_generator) on something that may be a Keras model."""
+
+    method: str
+    receiver: Value
+    keras_version: int
+    keywords: dict[str, ast.expr]
+    data: Value
+    start_method: str
+
+
+@dataclass
+class DatasetBuild(Event):
+    """Construction of a Sequence/PyDataset subclass defined in the module."""
+
+    value: Value
+    use_multiprocessing: bool
+    start_method: str
+
+
+@dataclass
+class QueueOp(Event):
+    """put/get/join/task_done on a queue-like value."""
+
+    op: str
+    queue: Value
+    worker_of: Value | None  # the PROCESS whose worker body this ran in, if any
+
+
+@dataclass
+class Join(Event):
+    """``p.join()`` on a process."""
+
+    process: Value

@@ -1,0 +1,137 @@
+"""Find the Python files to check: walk directories, honour .gitignore and exclude/extend-exclude."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from fnmatch import translate
+from functools import lru_cache
+from pathlib import Path
+
+from diagnose.errors import UsageError
+from diagnose.lint.config import Settings
+
+
+@dataclass(frozen=True)
+class GitignoreRule:
+    """One .gitignore line, compiled."""
+
+    base: str  # directory holding the .gitignore (posix, absolute)
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+    anchored: bool
+
+    def matches(self, path: str, is_dir: bool) -> bool:
+        if self.dir_only and not is_dir:
+            return False
+        if not path.startswith(self.base + "/"):
+            return False
+        relative = path[len(self.base) + 1:]
+        target = relative if self.anchored else relative.rsplit("/", 1)[-1]
+        return bool(self.regex.fullmatch(target))
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A gitignore glob: ``*`` stays within a path segment, ``**`` crosses them."""
+    parts = pattern.split("**")
+    body = ".*".join(translate(p).removeprefix("(?s:").removesuffix(")\\Z").replace(".*", "[^/]*") for p in parts)
+    return re.compile(body.replace("/.*/", "(/.*)?/"))
+
+
+def parse_gitignore(directory: str) -> list[GitignoreRule]:
+    """Rules of ``directory/.gitignore`` (empty if there is none)."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return []
+    rules = []
+    for line in lines:
+        line = line.rstrip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        line = line[1:] if negate else line
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        anchored = "/" in line
+        rules.append(GitignoreRule(Path(directory).as_posix(), _glob_regex(line.lstrip("/")), negate, dir_only, anchored))
+    return rules
+
+
+def _ignored(rules: list[GitignoreRule], path: str, is_dir: bool) -> bool:
+    ignored = False
+    for rule in rules:
+        if rule.matches(path, is_dir):
+            ignored = not rule.negate
+    return ignored
+
+
+@lru_cache(maxsize=8)
+def _exclude_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for all exclude patterns, matched against a name and a root-relative path."""
+    alternatives = [translate(p.rstrip("/")) for p in patterns] + [translate(p.rstrip("/") + "/*") for p in patterns]
+    return re.compile("|".join(f"(?:{a})" for a in alternatives) or "(?!)")
+
+
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Whether exclude/extend-exclude patterns match a path (its name, or its path relative to the root)."""
+    regex = _exclude_regex((*settings.exclude, *settings.extend_exclude))
+    absolute = os.path.abspath(path)
+    root = str(settings.root)
+    relative = absolute[len(root) + 1:] if absolute.startswith(root + os.sep) else path.as_posix()
+    return bool(regex.match(path.name) or regex.match(relative.replace(os.sep, "/")))
+
+
+def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:
+    """Python files under the given paths; a named file is always checked unless ``force_exclude``."""
+    found: list[Path] = []
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            raise UsageError(f"{raw}: No such file or directory")
+        if root.is_file():
+            if not (force_exclude and is_excluded(root, settings)):
+                found.append(root)
+            continue
+        if force_exclude and is_excluded(root, settings):
+            continue
+        found.extend(_walk(root, settings))
+    return sorted(dict.fromkeys(found))
+
+
+def _inherited_gitignores(root: Path) -> list[GitignoreRule]:
+    """.gitignore rules of the directories above ``root``, up to the repository top."""
+    rules: list[GitignoreRule] = []
+    resolved = root.resolve()
+    for directory in reversed(resolved.parents):
+        rules.extend(parse_gitignore(str(directory)))
+        if (directory / ".git").exists():
+            rules = parse_gitignore(str(directory))
+    return rules
+
+
+def _walk(root: Path, settings: Settings) -> list[Path]:
+    found: list[Path] = []
+    base_rules = _inherited_gitignores(root)
+    stack: list[tuple[Path, list[GitignoreRule]]] = [(root, base_rules)]
+    while stack:
+        directory, rules = stack.pop()
+        rules = rules + parse_gitignore(str(directory))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            absolute = Path(os.path.abspath(entry.path)).as_posix()
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if entry.name == ".git" or is_excluded(path, settings) or _ignored(rules, absolute, is_dir):
+                continue
+            if is_dir:
+                stack.append((path, rules))
+            elif entry.name.endswith(".py") and entry.is_file():
+                found.append(path)
+    return found

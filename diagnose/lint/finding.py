@@ -1,0 +1,40 @@
+"""What a rule reports: one finding at one span of one file."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; ``error`` means the code hangs or crashes, ``warning`` that it may."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One reported problem. Rows are 1-based, columns 1-based (as ruff reports them)."""
+
+    path: str
+    row: int
+    column: int
+    end_row: int
+    end_column: int
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    noqa_row: int
+
+    def to_dict(self) -> dict[str, object]:
+        """A plain dict (for caches and worker processes)."""
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Finding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**data, "severity": Severity(data["severity"])})  # type: ignore[arg-type]

@@ -1,0 +1,163 @@
+"""A one-pass index of a module: its imports, functions and classes, and what each of them is."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from diagnose.lint.names import collect_imports, is_tf_name, keras_member, resolve
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+KERAS_MODEL_BASES = {"Model", "models.Model", "Sequential", "models.Sequential"}
+KERAS_DATASET_BASES = {"utils.Sequence", "utils.PyDataset", "Sequence", "PyDataset", "utils.data_utils.Sequence"}
+# Method names whose call on anything means "this code runs a Keras/TF model".
+MODEL_METHODS = {"predict", "predict_on_batch", "predict_generator", "fit", "fit_generator",
+                 "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
+
+
+@dataclass
+class FunctionInfo:
+    """A function (or method) defined in the module."""
+
+    node: Function
+    nested: bool  # defined inside another function: cannot be pickled by reference
+    class_name: str | None
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @cached_property
+    def params(self) -> list[str]:
+        args = self.node.args
+        return [a.arg for a in (*args.posonlyargs, *args.args)]
+
+    @cached_property
+    def is_generator(self) -> bool:
+        return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(self.node))
+
+
+@dataclass
+class ClassInfo:
+    """A class defined in the module, with what its bases make it (Keras model, Sequence, PyDataset)."""
+
+    node: ast.ClassDef
+    local: bool
+    keras_kind: str | None = None  # "model" or "dataset"
+    keras_version: int | None = None
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+
+
+def _definitions(body: list[ast.stmt]):
+    """Function and class definitions in a block, looking into if/for/while/try/with but not into defs."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield stmt
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                inner = [b for b in block if isinstance(b, ast.stmt)]
+                inner += [s for h in block if isinstance(h, (ast.ExceptHandler, ast.match_case)) for s in h.body]
+                yield from _definitions(inner)
+
+
+def own_nodes(func: ast.AST):
+    """Nodes of a function body, not descending into nested functions, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+class ModuleIndex:
+    """Imports, functions and classes of one module, and questions answered from them alone."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.imports = collect_imports(tree)
+        self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name
+        self.all_functions: dict[ast.AST, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self._collect(tree.body, nested=False, class_name=None)
+        for info in self.classes.values():
+            self._classify(info, set())
+        self._reach_cache: dict[ast.AST, bool] = {}
+
+    def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None) -> None:
+        for node in _definitions(body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info = FunctionInfo(node, nested, class_name)
+                self.all_functions[node] = info
+                if class_name is not None:
+                    self.classes[class_name].methods[node.name] = info
+                elif not nested:
+                    self.functions[node.name] = info
+                self._collect(node.body, nested=True, class_name=None)
+            elif not nested and class_name is None:
+                self.classes[node.name] = ClassInfo(node, local=False)
+                self._collect(node.body, nested=False, class_name=node.name)
+            else:
+                self.classes.setdefault(node.name, ClassInfo(node, local=True))
+                self._collect(node.body, nested=True, class_name=None)
+
+    def _classify(self, info: ClassInfo, seen: set[str]) -> None:
+        """Decide whether a class is a Keras model or dataset, following bases defined here."""
+        if info.keras_kind or info.node.name in seen:
+            return
+        seen.add(info.node.name)
+        for base in info.node.bases:
+            member = keras_member(resolve(base, self.imports))
+            if member is not None:
+                path, version = member
+                if path in KERAS_MODEL_BASES:
+                    info.keras_kind, info.keras_version = "model", version
+                elif path in KERAS_DATASET_BASES:
+                    info.keras_kind, info.keras_version = "dataset", version
+            elif isinstance(base, ast.Name) and base.id in self.classes:
+                parent = self.classes[base.id]
+                self._classify(parent, seen)
+                if parent.keras_kind:
+                    info.keras_kind, info.keras_version = parent.keras_kind, parent.keras_version
+
+    def imports_tf(self) -> bool:
+        """Whether the module imports TensorFlow or Keras at all."""
+        return any(is_tf_name(name) for name in self.imports.values())
+
+    def keras_version_hint(self) -> int | None:
+        """2 when the module's only Keras is tf_keras (or keras 2 paths), else None."""
+        versions = {keras_member(name)[1] for name in self.imports.values() if keras_member(name)}
+        return 2 if versions == {2} else None
+
+    def function_for(self, node: ast.AST) -> FunctionInfo | None:
+        """The module-level function a bare name refers to."""
+        if isinstance(node, ast.Name):
+            return self.functions.get(node.id)
+        return None
+
+    def reaches_tf(self, func: ast.AST, model_globals: frozenset[str] = frozenset(), depth: int = 0) -> bool:
+        """Whether a function's body touches TF/Keras: a tf/keras name, a model method, a model global,
+        or a call to another function of this module that does (a few levels deep)."""
+        key = func
+        if key in self._reach_cache and not model_globals:
+            return self._reach_cache[key]
+        found = False
+        for node in own_nodes(func):
+            if isinstance(node, (ast.Name, ast.Attribute)) and is_tf_name(resolve(node, self.imports)):
+                found = True
+            elif isinstance(node, ast.Name) and node.id in model_globals:
+                found = True
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:
+                found = True
+            elif isinstance(node, ast.Call) and depth < 3:
+                callee = self.function_for(node.func)
+                if callee is not None and callee.node is not func:
+                    found = self.reaches_tf(callee.node, model_globals, depth + 1)
+            if found:
+                break
+        if not model_globals:
+            self._reach_cache[key] = found
+        return found

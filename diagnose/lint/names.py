@@ -1,0 +1,93 @@
+"""Import resolution: turn ``mp.get_context`` into ``multiprocessing.get_context``, whatever the alias."""
+
+from __future__ import annotations
+
+import ast
+
+# Modules that are the same API under another name.
+MODULE_ALIASES = {
+    "multiprocess": "multiprocessing",  # the dill-based fork used by pathos
+    "multiprocessing.context": "multiprocessing",
+    "multiprocessing.pool": "multiprocessing",
+    "multiprocessing.process": "multiprocessing",
+    "multiprocessing.queues": "multiprocessing",
+    "concurrent.futures.process": "concurrent.futures",
+    "concurrent.futures.thread": "concurrent.futures",
+}
+
+# Keras namespaces and the Keras major version each implies (None: decided by the setting).
+KERAS_NAMESPACES = (
+    ("tensorflow.python.keras", 2),
+    ("tensorflow.keras", None),
+    ("tf_keras", 2),
+    ("keras", None),
+)
+TF_ROOTS = ("tensorflow", "keras", "tf_keras")
+
+
+def collect_imports(tree: ast.Module) -> dict[str, str]:
+    """Map every name bound by an import anywhere in the module to its canonical dotted name."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound[alias.asname] = canonical_module(alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    bound[top] = canonical_module(top)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            module = canonical_module(node.module)
+            for alias in node.names:
+                if alias.name != "*":
+                    bound[alias.asname or alias.name] = canonical_module(f"{module}.{alias.name}")
+    return bound
+
+
+def canonical_module(name: str) -> str:
+    """Rewrite known module aliases (``multiprocessing.pool.Pool`` → ``multiprocessing.Pool``)."""
+    for alias, target in MODULE_ALIASES.items():
+        if name == alias or name.startswith(alias + "."):
+            return target + name[len(alias):]
+    return name
+
+
+def dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def resolve(node: ast.AST, imports: dict[str, str]) -> str | None:
+    """The canonical dotted name an expression refers to through the module's imports, if any."""
+    text = dotted(node)
+    if text is None:
+        return None
+    head, _, rest = text.partition(".")
+    if head not in imports:
+        return None
+    base = imports[head]
+    return canonical_module(f"{base}.{rest}" if rest else base)
+
+
+def keras_member(qualname: str | None) -> tuple[str, int | None] | None:
+    """For a name inside a Keras namespace: (path below the namespace, implied major version)."""
+    if not qualname:
+        return None
+    for prefix, version in KERAS_NAMESPACES:
+        if qualname == prefix:
+            return "", version
+        if qualname.startswith(prefix + "."):
+            return qualname[len(prefix) + 1:], version
+    return None
+
+
+def is_tf_name(qualname: str | None) -> bool:
+    """Whether a canonical name lives in TensorFlow or any Keras namespace."""
+    return bool(qualname) and qualname.split(".")[0] in TF_ROOTS  # type: ignore[union-attr]

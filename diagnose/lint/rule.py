@@ -1,0 +1,81 @@
+"""The rule base class and the module facts every rule queries."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from diagnose.lint.events import Event
+from diagnose.lint.finding import Severity
+from diagnose.lint.index import ModuleIndex
+from diagnose.lint.values import Kind, Value
+
+
+@dataclass
+class Report:
+    """A rule's raw finding: the node it covers and the message (severity defaults to the rule's)."""
+
+    node: ast.AST
+    message: str
+    severity: Severity | None = None
+
+
+@dataclass
+class ModuleFacts:
+    """Everything known about one module: its index, the walker's events, its final module names."""
+
+    index: ModuleIndex
+    events: list[Event]
+    module_env: dict[str, Value]
+    default_start_method: str
+
+    def of(self, cls: type) -> Iterator:
+        """Events of one type, in execution order."""
+        return (e for e in self.events if isinstance(e, cls))
+
+    @cached_property
+    def model_globals(self) -> frozenset[str]:
+        """Module-level names that hold a model once the module has run."""
+        return frozenset(n for n, v in self.module_env.items() if v.kind is Kind.MODEL)
+
+
+class Rule:
+    """A DLK rule. Subclasses set the metadata and implement :meth:`check`; the docstring is the rule's
+    documentation (What it does / Why is this bad? / Example / Use instead / References)."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    default_enabled: ClassVar[bool] = True
+
+    def check(self, facts: ModuleFacts) -> Iterator[Report]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's page, dedented."""
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first sentence of the "What it does" section."""
+        doc = cls.documentation()
+        match = re.search(r"## What it does\s+(.+?)(?:\n\n|$)", doc, re.S)
+        text = " ".join((match.group(1) if match else doc.split("\n\n")[0]).split())
+        return text.split(". ")[0].rstrip(".") + "."
+
+    @classmethod
+    def examples(cls) -> tuple[str, str]:
+        """The bad example and the good one, from the "Example" and "Use instead" code blocks."""
+        doc = cls.documentation()
+        blocks = {}
+        for heading in ("Example", "Use instead"):
+            match = re.search(rf"## {heading}\s+```python\n(.*?)```", doc, re.S)
+            blocks[heading] = match.group(1) if match else ""
+        return blocks["Example"], blocks["Use instead"]

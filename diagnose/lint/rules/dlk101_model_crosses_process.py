@@ -1,0 +1,86 @@
+"""DLK101."""
+
+from collections.abc import Iterator
+
+from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.finding import Severity
+from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.values import Kind
+
+
+class ModelCrossesProcess(Rule):
+    """
+    ## What it does
+    Finds a Keras/TensorFlow model handed across a process boundary: in `Process(args=...)`, a pool's
+    `initargs`, or the arguments of `Pool.map`/`apply_async`/`executor.submit` (directly, in a list,
+    a tuple, `zip`, `[model] * n`, `itertools.repeat` or through `functools.partial`).
+
+    ## Why is this bad?
+    Under the `fork` start method the child inherits a TensorFlow runtime whose thread pools did not
+    survive the fork: the first prediction (or unpickling the model) waits forever at 0% CPU. Under
+    `spawn`/`forkserver` it works, but the whole model is pickled and rebuilt for every task, which
+    usually costs more than the prediction (reported as a warning).
+
+    ## Example
+    ```python
+    import multiprocessing
+    from tensorflow import keras
+
+    def score(model, chunk):
+        return model.predict(chunk)
+
+    if __name__ == "__main__":
+        model = keras.models.load_model("model.keras")
+        chunks = [[1.0], [2.0]]
+        with multiprocessing.Pool(2) as pool:
+            pool.starmap(score, zip([model] * 2, chunks))
+    ```
+
+    ## Use instead
+    ```python
+    import multiprocessing
+
+    _model = None
+
+    def load(path):
+        global _model
+        from tensorflow import keras
+        _model = keras.models.load_model(path)
+
+    def score(chunk):
+        return _model.predict(chunk)
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(2, initializer=load, initargs=("model.keras",)) as pool:
+            pool.map(score, [[1.0], [2.0]])
+    ```
+
+    ## References
+    - https://docs.python.org/3/library/multiprocessing.html#contexts-and-start-methods
+    - https://github.com/tensorflow/tensorflow/issues/5448
+    """
+
+    code = "DLK101"
+    name = "model-crosses-process"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Report]:
+        for event in facts.of(Spawn):
+            if any(v.kind is Kind.MODEL for v in event.handed):
+                yield self._report(event.node, event.start_method, event.tf_started is not None, "at creation")
+        for event in facts.of(Submit):
+            if any(v.kind is Kind.MODEL for v in event.handed):
+                pool = event.pool
+                forked_late = pool.start_method == "fork" and self._pool_forked_after_tf(facts, pool)
+                yield self._report(event.node, pool.start_method or "fork", forked_late, f"to `{event.method}`")
+
+    @staticmethod
+    def _pool_forked_after_tf(facts: ModuleFacts, pool) -> bool:
+        return any(s.value is pool and s.tf_started is not None for s in facts.of(Spawn))
+
+    def _report(self, node, start_method: str, hangs: bool, how: str) -> Report:
+        if start_method == "fork" and hangs:
+            return Report(node, f"Keras model handed to a forked worker {how}: the child inherits a TF runtime "
+                                "without its threads and hangs; load the model in the worker (spawn + initializer)")
+        return Report(node, f"Keras model handed to a worker {how} ({start_method}): it is pickled and rebuilt for "
+                            "every task; load it once per worker in a pool initializer", Severity.WARNING)

@@ -1,0 +1,80 @@
+"""DLK102."""
+
+from collections.abc import Iterator
+
+from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.finding import Severity
+from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.values import Kind
+
+GENERATOR_KINDS = {Kind.GENERATOR, Kind.KERAS_ITERATOR}
+
+
+class GeneratorCrossesProcess(Rule):
+    """
+    ## What it does
+    Finds a generator (or a Keras data iterator such as `ImageDataGenerator().flow(...)`) handed to a
+    worker as a task argument, an `initargs` entry or a `Process` argument. Passing a generator as
+    the iterable the parent consumes, as in `pool.imap(f, batches())`, is fine and not reported.
+
+    ## Why is this bad?
+    Generators cannot be pickled: a pool raises `TypeError: cannot pickle 'generator' object` from
+    its task-handler thread, and under `spawn` a `Process` fails the same way. Under `fork` each child
+    gets its own copy of the generator, so every worker replays the same items: duplicated work and
+    duplicated rows, with no error.
+
+    ## Example
+    ```python
+    import multiprocessing
+
+    def batches():
+        for i in range(10):
+            yield [i]
+
+    def work(gen):
+        return [sum(b) for b in gen]
+
+    if __name__ == "__main__":
+        gen = batches()
+        with multiprocessing.Pool(2) as pool:
+            pool.map(work, [gen] * 2)
+    ```
+
+    ## Use instead
+    ```python
+    import multiprocessing
+
+    def batches():
+        for i in range(10):
+            yield [i]
+
+    def work(batch):
+        return sum(batch)
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(2) as pool:
+            results = list(pool.imap(work, batches()))
+    ```
+
+    ## References
+    - https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled
+    - https://docs.python.org/3/library/multiprocessing.html#multiprocessing.pool.Pool.imap
+    """
+
+    code = "DLK102"
+    name = "generator-crosses-process"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Report]:
+        handovers = [(e.node, e.handed) for e in facts.of(Spawn)] + [(e.node, e.handed) for e in facts.of(Submit)]
+        for node, handed in handovers:
+            generators = [v for v in handed if v.kind in GENERATOR_KINDS]
+            if not generators:
+                continue
+            what = "Keras data iterator" if generators[0].kind is Kind.KERAS_ITERATOR else "generator"
+            if all(g.inferred for g in generators):
+                yield Report(node, f"value that looks like a {what} (judged by its name) handed to a worker: "
+                                   "generators cannot be pickled and forked copies replay the same items; "
+                                   "keep the generator in the parent and send its batches", Severity.WARNING)
+            else:
+                yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
+                                   "replay the same items; keep it in the parent and send its batches")

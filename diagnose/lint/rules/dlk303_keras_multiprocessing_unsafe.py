@@ -1,0 +1,85 @@
+"""DLK303."""
+
+from collections.abc import Iterator
+
+from diagnose.lint.events import DatasetBuild, KerasCall
+from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing
+from diagnose.lint.values import Kind, Value
+
+
+def getitem_runs_tf(facts: ModuleFacts, dataset: Value) -> bool:
+    """Whether a Sequence/PyDataset class's ``__getitem__`` touches TF or a model."""
+    method = dataset.info.methods.get("__getitem__") if dataset.info is not None else None
+    return method is not None and facts.index.reaches_tf(method.node, facts.model_globals)
+
+
+class KerasMultiprocessingUnsafe(Rule):
+    """
+    ## What it does
+    Finds Keras 2 / tf_keras `use_multiprocessing=True` where the start method is `spawn` or
+    `forkserver`, and a `Sequence`/`PyDataset` used with process workers under `fork` whose
+    `__getitem__` runs TF ops or a model.
+
+    ## Why is this bad?
+    tf_keras's enqueuers were written for fork: under spawn (macOS, Windows, or
+    `set_start_method("spawn")`) `predict(..., use_multiprocessing=True)` hangs, with a generator and
+    with a `Sequence` (measured with tf_keras 2.21). A `__getitem__` that runs TF ops in a forked worker
+    hangs in that op (CPU) or fails with "CUDA not initialised" (GPU). Keras 3's
+    `PyDataset(workers=N, use_multiprocessing=True)` with plain NumPy work is fine under fork and spawn.
+
+    ## Example
+    ```python
+    import keras
+    import tensorflow as tf
+
+    class Augmented(keras.utils.PyDataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return tf.image.flip_left_right(tf.zeros((1, 8, 8, 3)))
+
+    data = Augmented(workers=2, use_multiprocessing=True)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    import numpy as np
+
+    class Augmented(keras.utils.PyDataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return np.flip(np.zeros((1, 8, 8, 3)), axis=2)
+
+    data = Augmented(workers=2, use_multiprocessing=True)
+    ```
+
+    ## References
+    - https://keras.io/api/utils/python_utils/#pydataset-class
+    - https://www.tensorflow.org/api_docs/python/tf/keras/utils/Sequence
+    """
+
+    code = "DLK303"
+    name = "keras-multiprocessing-unsafe"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Report]:
+        for call in facts.of(KerasCall):
+            if call.keras_version >= 3 or not uses_multiprocessing(call.keywords):
+                continue
+            if call.start_method != "fork":
+                yield Report(call.node, f"tf_keras `use_multiprocessing=True` under {call.start_method}: the enqueuer "
+                                        "hangs; use threads (`use_multiprocessing=False`) or a tf.data pipeline")
+            elif call.data.kind is Kind.DATASET and getitem_runs_tf(facts, call.data):
+                yield self._tf_in_worker(call.node)
+        for build in facts.of(DatasetBuild):
+            if build.use_multiprocessing and build.start_method == "fork" and getitem_runs_tf(facts, build.value):
+                yield self._tf_in_worker(build.node)
+
+    @staticmethod
+    def _tf_in_worker(node) -> Report:
+        return Report(node, "`__getitem__` runs TF ops in forked worker processes: they hang (CPU) or fail with "
+                            "CUDA not initialised (GPU); keep `__getitem__` to NumPy or use threads")

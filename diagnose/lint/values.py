@@ -1,0 +1,92 @@
+"""The abstract values the walker tracks: what kind of thing a name holds, not its contents."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    """What a value is, as far as deadlock hazards go."""
+
+    UNKNOWN = "unknown"
+    REF = "ref"  # an imported name, e.g. multiprocessing.Pool
+    MODEL = "model"
+    GENERATOR = "generator"
+    KERAS_ITERATOR = "keras-iterator"  # ImageDataGenerator().flow*: a Sequence holding locks
+    IMAGE_DATAGEN = "image-data-generator"
+    DATASET = "dataset"  # instance of a Sequence / PyDataset subclass
+    THREAD_QUEUE = "thread-queue"
+    MP_QUEUE = "mp-queue"
+    JOINABLE_QUEUE = "joinable-queue"
+    MANAGER = "manager"
+    POOL = "pool"
+    THREAD_POOL = "thread-pool"
+    EXECUTOR = "executor"
+    THREAD_EXECUTOR = "thread-executor"
+    PROCESS = "process"
+    CONTEXT = "context"
+    FUNCTION = "function"  # a function defined in this module
+    LAMBDA = "lambda"
+    CLASS = "class"  # a class defined in this module
+    INSTANCE = "instance"  # an instance of a class defined in this module
+    METHOD = "method"  # attribute of a known value, e.g. model.predict
+    PARTIAL = "partial"
+    CONTAINER = "container"
+    ASYNC_RESULT = "async-result"
+
+
+PROCESS_BOUNDARIES = {Kind.POOL, Kind.EXECUTOR, Kind.PROCESS}
+QUEUES = {Kind.THREAD_QUEUE, Kind.MP_QUEUE, Kind.JOINABLE_QUEUE}
+
+
+@dataclass(eq=False)
+class Value:
+    """One abstract value. Identity matters: the same queue object flows from parent to worker."""
+
+    kind: Kind
+    node: ast.AST | None = None
+    qualname: str | None = None  # REF: canonical imported name
+    start_method: str | None = None  # CONTEXT / POOL / EXECUTOR / PROCESS
+    items: list[Value] = field(default_factory=list)  # CONTAINER elements, PARTIAL bound args
+    base: Value | None = None  # METHOD receiver, PARTIAL wrapped callable
+    attr: str | None = None  # METHOD name
+    info: Any = None  # FUNCTION: FunctionInfo; CLASS/INSTANCE: ClassInfo
+    attrs: dict[str, Value] = field(default_factory=dict)  # INSTANCE attributes (self.x)
+    keras_version: int | None = None  # MODEL / DATASET
+    inferred: bool = False  # kind guessed from a name, not from a definition
+    managed: bool = False  # POOL used as a context manager
+    daemon: bool = False  # PROCESS(daemon=True)
+    target: Value | None = None  # PROCESS target
+    args: list[Value] = field(default_factory=list)  # PROCESS args as bound to the target
+
+    def flatten(self) -> list[Value]:
+        """This value and everything inside it: container elements, partial args, a method's receiver."""
+        out: list[Value] = []
+        stack: list[Value] = [self]
+        seen: set[int] = set()
+        while stack:
+            value = stack.pop()
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            out.append(value)
+            stack.extend(value.items)
+            if value.base is not None:
+                stack.append(value.base)
+        return out
+
+
+UNKNOWN = Value(Kind.UNKNOWN)
+
+
+def handed_over(values: list[Value]) -> list[Value]:
+    """Every value that would be pickled (or inherited) by a worker given these values."""
+    return [inner for value in values for inner in value.flatten()]
+
+
+def elements(iterable: Value) -> list[Value]:
+    """What iterating over a value hands out: a container's elements (never a generator's)."""
+    return list(iterable.items) if iterable.kind is Kind.CONTAINER else []

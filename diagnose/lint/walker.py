@@ -1,0 +1,574 @@
+"""Walk a module in execution order, tracking what each name holds, and record events.
+
+Module statements run first, then the ``if __name__ == "__main__":`` block (it is simply the next
+statement); calls into functions of the same module are followed a few levels deep with their
+arguments bound. Workers (Process targets, pool functions and initializers) are walked as children
+with the values handed to them bound to their parameters. Functions never reached are walked last,
+with unknown parameters, so per-function rules still see them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from diagnose.lint.events import DatasetBuild, Event, Join, KerasCall, QueueOp, Spawn, Submit, TfStart
+from diagnose.lint.index import FunctionInfo, ModuleIndex
+from diagnose.lint.names import is_tf_name, keras_member
+from diagnose.lint.values import UNKNOWN, Kind, Value, elements, handed_over
+
+MAX_DEPTH = 4
+MAX_WALKS = 400
+
+POOL_TASK_METHODS = {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async"}
+EXECUTOR_TASK_METHODS = {"submit", "map"}
+KERAS_RUN_METHODS = {"fit", "predict", "evaluate", "fit_generator", "predict_generator", "evaluate_generator"}
+QUEUE_METHODS = {"put", "put_nowait", "get", "get_nowait", "join", "task_done"}
+MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "load_model", "models.load_model",
+                   "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
+                   "models.model_from_config"}
+# tf.* calls that configure or decorate without starting the runtime.
+TF_NON_STARTING = ("tensorflow.config.threading.", "tensorflow.get_logger", "tensorflow.compat.v1.logging.",
+                   "tensorflow.autograph.", "tensorflow.random.set_seed", "tensorflow.function",
+                   "tensorflow.TensorSpec", "tensorflow.compat.v1.disable_", "tensorflow.compat.v1.enable_",
+                   "tensorflow.keras.", "tensorflow.debugging.set_log_device_placement",
+                   "tensorflow.config.set_soft_device_placement", "tensorflow.io.gfile.")
+KERAS_STARTING = ("ops.", "random.", "backend.")
+GENERATOR_WORDS = ("generator", "_gen", "gen_")
+THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
+                 "multiprocessing.dummy.Queue"}
+MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
+
+
+@dataclass
+class Frame:
+    """Local names of one function activation (or the module)."""
+
+    env: dict[str, Value]
+    function: FunctionInfo | None = None
+    global_names: set[str] = field(default_factory=set)
+    returns: list[Value] = field(default_factory=list)
+    worker_of: Value | None = None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and consts)
+
+
+def _const(node: ast.expr | None) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+class Walker:
+    """Runs the abstract interpretation of one module and collects its events."""
+
+    def __init__(self, index: ModuleIndex, default_start_method: str, keras_version: int) -> None:
+        self.index = index
+        self.default_start_method = default_start_method
+        self.keras_version = index.keras_version_hint() or keras_version
+        self.events: list[Event] = []
+        self.module = Frame(env={})
+        self.stack: list[Frame] = [self.module]
+        self.tf_started: TfStart | None = None
+        self.start_method: str | None = None
+        self.import_time = True
+        self.in_child = False
+        self.walked: set[ast.AST] = set()
+        self.active: list[ast.AST] = []
+        self.walks = 0
+        self.child_walked: set[tuple[int, int]] = set()
+
+    # ----- driver -------------------------------------------------------------------------
+    def run(self) -> list[Event]:
+        self.block(self.index.tree.body)
+        self.import_time = False
+        for node, info in list(self.index.all_functions.items()):
+            if node not in self.walked:
+                self.tf_started, self.in_child = None, False
+                self.enter(info, [], {}, self_value=None, worker_of=None)
+        return self.events
+
+    def record(self, cls: type, node: ast.AST, **fields: object) -> Event:
+        event = cls(node=node, seq=len(self.events), in_child=self.in_child, **fields)
+        self.events.append(event)
+        return event
+
+    @property
+    def frame(self) -> Frame:
+        return self.stack[-1]
+
+    @property
+    def effective_start_method(self) -> str:
+        return self.start_method or self.default_start_method
+
+    def start_tf(self, node: ast.AST, why: str) -> None:
+        if self.tf_started is None:
+            self.tf_started = TfStart(node, why)
+
+    # ----- statements -----------------------------------------------------------------------
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:  # noqa: C901 - a dispatch table
+        if isinstance(stmt, ast.Assign):
+            value = self.expr(stmt.value)
+            for target in stmt.targets:
+                self.bind(target, value)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            value = self.expr(stmt.value) if stmt.value is not None else UNKNOWN
+            if isinstance(stmt, ast.AnnAssign):
+                self.bind(stmt.target, value)
+        elif isinstance(stmt, ast.Expr):
+            self.expr(stmt.value, discarded=True)
+        elif isinstance(stmt, ast.If):
+            if _is_main_guard(stmt.test) and self.frame is self.module:
+                was, self.import_time = self.import_time, False
+                self.block(stmt.body)
+                self.import_time = was
+                self.block(stmt.orelse)
+            else:
+                self.expr(stmt.test)
+                self.block(stmt.body)
+                self.block(stmt.orelse)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            iterable = self.expr(stmt.iter)
+            items = elements(iterable)
+            self.bind(stmt.target, items[0] if items else UNKNOWN)
+            self.block(stmt.body)
+            self.block(stmt.orelse)
+        elif isinstance(stmt, ast.While):
+            self.expr(stmt.test)
+            self.block(stmt.body)
+            self.block(stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                value = self.expr(item.context_expr)
+                if value.kind in (Kind.POOL, Kind.THREAD_POOL, Kind.EXECUTOR):
+                    value.managed = True
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value)
+            self.block(stmt.body)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self.block(stmt.body)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                self.block(handler.body)
+            self.block(stmt.orelse)  # type: ignore[attr-defined]
+            self.block(stmt.finalbody)  # type: ignore[attr-defined]
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            info = self.index.all_functions.get(stmt)
+            self.assign_name(stmt.name, Value(Kind.FUNCTION, stmt, info=info))
+        elif isinstance(stmt, ast.ClassDef):
+            info = self.index.classes.get(stmt.name)
+            self.assign_name(stmt.name, Value(Kind.CLASS, stmt, info=info))
+        elif isinstance(stmt, ast.Return):
+            self.frame.returns.append(self.expr(stmt.value) if stmt.value is not None else UNKNOWN)
+        elif isinstance(stmt, ast.Global):
+            self.frame.global_names.update(stmt.names)
+        elif isinstance(stmt, ast.Match):
+            self.expr(stmt.subject)
+            for case in stmt.cases:
+                self.block(case.body)
+        else:
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    # ----- names ----------------------------------------------------------------------------
+    def assign_name(self, name: str, value: Value) -> None:
+        frame = self.module if name in self.frame.global_names else self.frame
+        frame.env[name] = value
+
+    def bind(self, target: ast.expr, value: Value) -> None:
+        if isinstance(target, ast.Name):
+            self.assign_name(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = value.items if value.kind is Kind.CONTAINER and len(value.items) == len(target.elts) else []
+            for i, elt in enumerate(target.elts):
+                self.bind(elt.value if isinstance(elt, ast.Starred) else elt, items[i] if items else UNKNOWN)
+        elif isinstance(target, ast.Attribute):
+            owner = self.expr(target.value)
+            if owner.kind is Kind.INSTANCE:
+                owner.attrs[target.attr] = value
+        elif isinstance(target, ast.Subscript):
+            container = self.expr(target.value)
+            if container.kind is Kind.CONTAINER and value.kind is not Kind.UNKNOWN:
+                container.items.append(value)
+
+    def lookup(self, name: str) -> Value:
+        for frame in (self.frame, self.module):
+            if name in frame.env:
+                return frame.env[name]
+        if name in self.index.imports:
+            return Value(Kind.REF, qualname=self.index.imports[name])
+        if name in self.index.functions:
+            info = self.index.functions[name]
+            return Value(Kind.FUNCTION, info.node, info=info)
+        if name in self.index.classes:
+            info = self.index.classes[name]
+            return Value(Kind.CLASS, info.node, info=info)
+        return UNKNOWN
+
+    # ----- expressions ----------------------------------------------------------------------
+    def expr(self, node: ast.expr | None, discarded: bool = False) -> Value:  # noqa: C901
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Call):
+            return self.call(node, discarded)
+        if isinstance(node, ast.Lambda):
+            return Value(Kind.LAMBDA, node)
+        if isinstance(node, ast.GeneratorExp):
+            self.comprehension(node)
+            return Value(Kind.GENERATOR, node)
+        if isinstance(node, (ast.ListComp, ast.SetComp)):
+            element = self.comprehension(node, discarded)
+            return Value(Kind.CONTAINER, node, items=[element] if element.kind is not Kind.UNKNOWN else [])
+        if isinstance(node, ast.DictComp):
+            self.comprehension(node)
+            return Value(Kind.CONTAINER, node)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items: list[Value] = []
+            for elt in node.elts:
+                inner = self.expr(elt.value if isinstance(elt, ast.Starred) else elt)
+                items.extend(inner.items if isinstance(elt, ast.Starred) else [inner])
+            return Value(Kind.CONTAINER, node, items=items)
+        if isinstance(node, ast.Dict):
+            values = [self.expr(v) for v in node.values]
+            for key in node.keys:
+                self.expr(key)
+            return Value(Kind.CONTAINER, node, items=values)
+        if isinstance(node, ast.BinOp):
+            left, right = self.expr(node.left), self.expr(node.right)
+            if isinstance(node.op, ast.Mult):
+                return left if left.kind is Kind.CONTAINER else right if right.kind is Kind.CONTAINER else UNKNOWN
+            if isinstance(node.op, ast.Add) and Kind.CONTAINER in (left.kind, right.kind):
+                return Value(Kind.CONTAINER, node, items=[*left.items, *right.items])
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value)
+            self.expr(node.slice)
+            if base.kind is Kind.CONTAINER and base.items and not isinstance(node.slice, ast.Slice):
+                return base.items[0]
+            return base if base.kind is Kind.CONTAINER else UNKNOWN
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test)
+            body, other = self.expr(node.body), self.expr(node.orelse)
+            return body if body.kind is not Kind.UNKNOWN else other
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value)
+            self.bind(node.target, value)
+            return value
+        if isinstance(node, (ast.Await, ast.Starred)):
+            return self.expr(node.value)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+        return UNKNOWN
+
+    def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                      discarded: bool = False) -> Value:
+        for gen in node.generators:
+            items = elements(self.expr(gen.iter))
+            self.bind(gen.target, items[0] if items else UNKNOWN)
+            for cond in gen.ifs:
+                self.expr(cond)
+        if isinstance(node, ast.DictComp):
+            self.expr(node.key)
+            return self.expr(node.value)
+        return self.expr(node.elt, discarded)
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        base = self.expr(node.value)
+        if base.kind is Kind.REF:
+            return Value(Kind.REF, node, qualname=f"{base.qualname}.{node.attr}")
+        if base.kind is Kind.INSTANCE:
+            if node.attr in base.attrs:
+                return base.attrs[node.attr]
+            method = base.info.methods.get(node.attr) if base.info else None
+            if method is not None:
+                return Value(Kind.METHOD, node, base=base, attr=node.attr, info=method)
+        return Value(Kind.METHOD, node, base=base, attr=node.attr)
+
+    # ----- calls ------------------------------------------------------------------------------
+    def call(self, node: ast.Call, discarded: bool = False) -> Value:
+        callee = self.expr(node.func)
+        args = [self.expr(a) for a in node.args]
+        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg}
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.expr(kw.value)
+        if callee.kind is Kind.REF:
+            return self.call_ref(node, callee.qualname or "", args, kwargs)
+        if callee.kind is Kind.METHOD:
+            return self.call_method(node, callee, args, kwargs, discarded)
+        if callee.kind is Kind.FUNCTION and callee.info is not None:
+            if callee.info.is_generator:
+                return Value(Kind.GENERATOR, node)
+            return self.enter(callee.info, args, kwargs, self_value=None, worker_of=None)
+        if callee.kind is Kind.CLASS and callee.info is not None:
+            return self.instantiate(node, callee, args, kwargs)
+        if callee.kind is Kind.MODEL:
+            self.start_tf(node, "model called")
+            return UNKNOWN
+        if callee.kind is Kind.UNKNOWN:
+            name = _last_name(node.func)
+            if name and name.islower() and any(w in f"_{name}_" for w in GENERATOR_WORDS):
+                return Value(Kind.GENERATOR, node, inferred=True)
+        return UNKNOWN
+
+    def instantiate(self, node: ast.Call, cls: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
+        info = cls.info
+        if info.keras_kind == "model":
+            self.start_tf(node, f"model {info.node.name} built")
+            return Value(Kind.MODEL, node, keras_version=info.keras_version or self.keras_version)
+        if info.keras_kind == "dataset":
+            value = Value(Kind.DATASET, node, info=info, keras_version=info.keras_version or self.keras_version)
+            self.record(DatasetBuild, node, value=value, use_multiprocessing=self._dataset_uses_processes(node, info),
+                        start_method=self.effective_start_method)
+            return value
+        instance = Value(Kind.INSTANCE, node, info=info)
+        init = info.methods.get("__init__")
+        if init is not None:
+            self.enter(init, args, kwargs, self_value=instance, worker_of=None)
+        return instance
+
+    def _dataset_uses_processes(self, node: ast.Call, info) -> bool:
+        calls = [node]
+        init = info.methods.get("__init__")
+        if init is not None:
+            calls += [n for n in ast.walk(init.node) if isinstance(n, ast.Call)
+                      and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"]
+        return any(kw.arg == "use_multiprocessing" and _const(kw.value) is True for c in calls for kw in c.keywords)
+
+    def enter(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value], self_value: Value | None,
+              worker_of: Value | None) -> Value:
+        """Walk a function's body with its parameters bound; returns what it returns."""
+        if info.node in self.active or len(self.active) >= MAX_DEPTH or self.walks >= MAX_WALKS:
+            return UNKNOWN
+        self.walks += 1
+        self.walked.add(info.node)
+        params = info.params
+        env: dict[str, Value] = {}
+        if self_value is not None and params:
+            env[params[0]] = self_value
+            params = params[1:]
+        for name, value in zip(params, args):
+            env[name] = value
+        for name, value in kwargs.items():
+            if name in info.params:
+                env[name] = value
+        frame = Frame(env=env, function=info, worker_of=worker_of or self.frame.worker_of)
+        self.stack.append(frame)
+        self.active.append(info.node)
+        try:
+            self.block(info.node.body)
+        finally:
+            self.stack.pop()
+            self.active.pop()
+        returned = [v for v in frame.returns if v.kind is not Kind.UNKNOWN]
+        return returned[0] if returned else UNKNOWN
+
+    def walk_worker(self, func: Value, args: list[Value], boundary: Value | None) -> None:
+        """Walk a worker function as the child process would run it, with the handed values bound."""
+        while func.kind is Kind.PARTIAL and func.base is not None:
+            args = [*func.items, *args]
+            func = func.base
+        info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
+        if info is None or not hasattr(info, "params"):
+            return
+        key = (id(info.node), id(boundary))
+        if key in self.child_walked:
+            return
+        self.child_walked.add(key)
+        saved = (self.tf_started, self.in_child, self.start_method, self.import_time)
+        self.tf_started, self.in_child, self.import_time = None, True, False
+        try:
+            self_value = func.base if func.kind is Kind.METHOD else None
+            self.enter(info, args, {}, self_value=self_value, worker_of=boundary)
+        finally:
+            self.tf_started, self.in_child, self.start_method, self.import_time = saved
+
+    # ----- calls of imported names -------------------------------------------------------------
+    def call_ref(self, node: ast.Call, qualname: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
+        mp_name = qualname[len("multiprocessing."):] if qualname.startswith("multiprocessing.") else None
+        if mp_name is not None and not mp_name.startswith("dummy"):
+            return self.multiprocessing_call(node, mp_name, self.start_method, args, kwargs)
+        if qualname in ("multiprocessing.dummy.Pool", "multiprocessing.pool.ThreadPool", "multiprocessing.ThreadPool"):
+            return Value(Kind.THREAD_POOL, node)
+        if qualname in THREAD_QUEUES:
+            return Value(Kind.THREAD_QUEUE, node)
+        if qualname == "concurrent.futures.ProcessPoolExecutor":
+            context = kwargs.get("mp_context")
+            method = context.start_method if context is not None and context.kind is Kind.CONTEXT else None
+            return self.spawn(node, "executor", Kind.EXECUTOR, method, None, [], kwargs.get("initializer"),
+                              kwargs.get("initargs"))
+        if qualname == "concurrent.futures.ThreadPoolExecutor":
+            return Value(Kind.THREAD_EXECUTOR, node)
+        if qualname == "os.fork":
+            return self.spawn(node, "fork", Kind.PROCESS, "fork", None, [], None, None)
+        if qualname == "functools.partial" and args:
+            return Value(Kind.PARTIAL, node, base=args[0], items=[*args[1:], *kwargs.values()])
+        if qualname in ("itertools.repeat",) and args:
+            return Value(Kind.CONTAINER, node, items=[args[0]])
+        if qualname in ("zip", "itertools.product", "itertools.zip_longest"):
+            return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
+        return self.tf_call(node, qualname)
+
+    def tf_call(self, node: ast.Call, qualname: str) -> Value:
+        member = keras_member(qualname)
+        if member is not None:
+            path, version = member
+            version = version or self.keras_version
+            if path in MODEL_FACTORIES or path.startswith("applications.") or qualname.startswith("tensorflow.keras.applications."):
+                self.start_tf(node, "model built" if "load" not in path else "model loaded")
+                return Value(Kind.MODEL, node, keras_version=version)
+            if path.endswith("ImageDataGenerator"):
+                return Value(Kind.IMAGE_DATAGEN, node)
+            if path.startswith(KERAS_STARTING) or (qualname.startswith("tensorflow.keras.") and path.startswith(KERAS_STARTING)):
+                self.start_tf(node, f"{qualname}() ran")
+            return UNKNOWN
+        if qualname in ("tensorflow.saved_model.load", "tensorflow.compat.v1.saved_model.load",
+                        "tensorflow.compat.v2.saved_model.load"):
+            self.start_tf(node, "SavedModel loaded")
+            return Value(Kind.MODEL, node, keras_version=self.keras_version)
+        if qualname.startswith("tensorflow.") and not qualname.startswith(TF_NON_STARTING):
+            self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
+        return UNKNOWN
+
+    def multiprocessing_call(self, node: ast.Call, name: str, method: str | None, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        """multiprocessing.X(...) or ctx.X(...), with the context's start method if any."""
+        if name == "get_context":
+            chosen = _const(node.args[0]) if node.args else _const(next((k.value for k in node.keywords if k.arg == "method"), None))
+            return Value(Kind.CONTEXT, node, start_method=chosen if isinstance(chosen, str) else method)
+        if name == "set_start_method":
+            chosen = _const(node.args[0]) if node.args else None
+            if isinstance(chosen, str) and not self.in_child:
+                self.start_method = chosen
+            return UNKNOWN
+        if name == "Pool":
+            initializer = kwargs.get("initializer") or (args[1] if len(args) > 1 else None)
+            initargs = kwargs.get("initargs") or (args[2] if len(args) > 2 else None)
+            context = kwargs.get("context")
+            if context is not None and context.kind is Kind.CONTEXT:
+                method = context.start_method
+            return self.spawn(node, "pool", Kind.POOL, method, None, [], initializer, initargs)
+        if name == "Process":
+            target = kwargs.get("target") or (args[1] if len(args) > 1 else None)
+            proc_args = kwargs.get("args") or (args[3] if len(args) > 3 else None)
+            handed = elements(proc_args) if proc_args is not None else []
+            extra = kwargs.get("kwargs")
+            value = self.spawn(node, "process", Kind.PROCESS, method, target, handed + (extra.items if extra else []),
+                               None, None)
+            value.daemon = _const(next((k.value for k in node.keywords if k.arg == "daemon"), None)) is True
+            return value
+        if name in MP_QUEUES:
+            return Value(MP_QUEUES[name], node)
+        if name == "Manager":
+            return Value(Kind.MANAGER, node)
+        return UNKNOWN
+
+    def spawn(self, node: ast.Call, api: str, kind: Kind, method: str | None, target: Value | None,
+              handed: list[Value], initializer: Value | None, initargs: Value | None) -> Value:
+        start_method = method or self.effective_start_method
+        value = Value(kind, node, start_method=start_method, target=target, args=handed)
+        init_handed = elements(initargs) if initargs is not None else []
+        self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
+                    handed=handed_over(handed + init_handed), initializer=initializer,
+                    tf_started=self.tf_started, import_time=self.import_time and not self.in_child)
+        if target is not None:
+            self.walk_worker(target, handed, value)
+        if initializer is not None:
+            self.walk_worker(initializer, init_handed, value)
+        return value
+
+    # ----- method calls -------------------------------------------------------------------------
+    def call_method(self, node: ast.Call, method: Value, args: list[Value], kwargs: dict[str, Value],
+                    discarded: bool) -> Value:
+        receiver, attr = method.base or UNKNOWN, method.attr or ""
+        kind = receiver.kind
+        if kind is Kind.CONTEXT:
+            return self.multiprocessing_call(node, attr, receiver.start_method, args, kwargs)
+        if kind is Kind.MANAGER:
+            return Value(Kind.UNKNOWN, node)
+        if kind is Kind.POOL and attr in POOL_TASK_METHODS or kind is Kind.EXECUTOR and attr in EXECUTOR_TASK_METHODS:
+            return self.submit(node, receiver, attr, args, kwargs, discarded)
+        if kind is Kind.PROCESS and attr == "join":
+            self.record(Join, node, process=receiver)
+        if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
+            self.record(QueueOp, node, op=attr, queue=receiver, worker_of=self.frame.worker_of)
+        if kind is Kind.MODEL or (kind is Kind.UNKNOWN and attr in KERAS_RUN_METHODS):
+            return self.model_call(node, receiver, attr, args)
+        if kind is Kind.IMAGE_DATAGEN and attr.startswith("flow"):
+            return Value(Kind.KERAS_ITERATOR, node)
+        if kind is Kind.CONTAINER and attr in ("append", "extend", "add", "insert"):
+            for value in args[-1:]:
+                receiver.items.extend(value.items if attr == "extend" else [value])
+        if kind is Kind.INSTANCE and method.info is not None:
+            return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
+        return UNKNOWN
+
+    def model_call(self, node: ast.Call, receiver: Value, attr: str, args: list[Value]) -> Value:
+        if receiver.kind is Kind.MODEL:
+            self.start_tf(node, f"model.{attr}() ran")
+        if attr in KERAS_RUN_METHODS:
+            data_node = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in ("x", "generator")), None)
+            self.record(KerasCall, node, method=attr, receiver=receiver,
+                        keras_version=receiver.keras_version or self.keras_version,
+                        keywords={k.arg: k.value for k in node.keywords if k.arg},
+                        data=self.expr(data_node) if data_node is not None else UNKNOWN,
+                        start_method=self.effective_start_method)
+        return UNKNOWN
+
+    def submit(self, node: ast.Call, pool: Value, method: str, args: list[Value], kwargs: dict[str, Value],
+               discarded: bool) -> Value:
+        func = args[0] if args else kwargs.get("func") or kwargs.get("fn") or UNKNOWN
+        rest = args[1:]
+        if method in ("apply", "apply_async"):
+            call_args = elements(rest[0]) if rest else elements(kwargs.get("args", UNKNOWN))
+            call_args += [v for k, v in kwargs.items() if k == "kwds"]
+            worker_args = call_args
+        elif method == "submit":
+            call_args = rest + [v for k, v in kwargs.items() if k not in ("fn", "func")]
+            worker_args = call_args
+        else:
+            iterables = rest or [v for k, v in kwargs.items() if k == "iterable"]
+            call_args = [e for it in iterables for e in elements(it)]
+            first = elements(iterables[0]) if iterables else []
+            worker_args = elements(first[0]) if method.startswith("starmap") and first else first[:1]
+            if pool.kind is Kind.EXECUTOR:
+                worker_args = [els[0] for els in (elements(it) for it in iterables) if els]
+        self.record(Submit, node, method=method, pool=pool, func=func, handed=handed_over([*call_args, func]),
+                    discarded=discarded, keywords={k.arg for k in node.keywords if k.arg})
+        self.walk_worker(func, worker_args, pool)
+        return Value(Kind.ASYNC_RESULT, node)
+
+
+def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int) -> tuple[list[Event], Walker]:
+    """Run the walker over a module; returns its events and the walker (for its final state)."""
+    walker = Walker(index, default_start_method, keras_version)
+    return walker.run(), walker
+
+
+def iter_events(events: list[Event], cls: type) -> Iterator:
+    """Events of one type, in order."""
+    return (e for e in events if isinstance(e, cls))

@@ -1,0 +1,42 @@
+"""Which functions of a module run in worker processes."""
+
+from __future__ import annotations
+
+from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.index import FunctionInfo
+from diagnose.lint.names import resolve
+from diagnose.lint.rule import ModuleFacts
+from diagnose.lint.values import Kind, Value
+
+PROCESS_BASES = {"multiprocessing.Process"}
+
+
+def _function_of(value: Value | None) -> FunctionInfo | None:
+    while value is not None and value.kind is Kind.PARTIAL:
+        value = value.base
+    if value is not None and value.kind in (Kind.FUNCTION, Kind.METHOD) and isinstance(value.info, FunctionInfo):
+        return value.info
+    return None
+
+
+def worker_functions(facts: ModuleFacts) -> list[FunctionInfo]:
+    """Process targets (of non-daemon processes), pool/executor task functions and initializers, and
+    ``run`` of ``multiprocessing.Process`` subclasses."""
+    found: dict[int, FunctionInfo] = {}
+    daemon_only: dict[int, bool] = {}
+    for spawn in facts.of(Spawn):
+        for value in (spawn.target, spawn.initializer):
+            info = _function_of(value)
+            if info is not None:
+                found[id(info)] = info
+                daemon = spawn.value.daemon and value is spawn.target
+                daemon_only[id(info)] = daemon_only.get(id(info), True) and daemon
+    for submit in facts.of(Submit):
+        info = _function_of(submit.func)
+        if info is not None:
+            found[id(info)] = info
+            daemon_only[id(info)] = False
+    for cls in facts.index.classes.values():
+        if any(resolve(b, facts.index.imports) in PROCESS_BASES for b in cls.node.bases) and "run" in cls.methods:
+            found[id(cls.methods["run"])] = cls.methods["run"]
+    return [info for key, info in found.items() if not daemon_only.get(key, False)]
