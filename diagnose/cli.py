@@ -66,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"predlint: error: {exc}\n")
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `predlint check | head`: the reader left, nothing more to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_USAGE - 1
     except KeyboardInterrupt:
         sys.stderr.write("predlint: interrupted\n")
         return 130

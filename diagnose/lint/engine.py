@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
-from diagnose.lint.noqa import file_exemptions, is_suppressed, line_exemptions
+from diagnose.lint.noqa import apply_noqa, file_exemptions, unused_noqa_wanted
 
 # A file that mentions none of these cannot match any rule: it is not parsed at all.
-TRIGGERS = re.compile(rb"multiprocess|concurrent|Pool|Process|[Qq]ueue|fork|keras|tensorflow|_generator|"
-                      rb"use_multiprocessing|_async")
+TRIGGERS = re.compile(rb"multiprocess|concurrent\.futures|keras|tensorflow|fork\(|(?:fit|predict|evaluate)_generator|"
+                      rb"use_multiprocessing|apply_async|map_async|import queue|from queue import|queue\.Empty")
 RECURSION_LIMIT = 20_000
 
 
@@ -45,7 +45,7 @@ def syntax_error(path: str, message: str, row: int, column: int) -> Finding:
 def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None) -> list[Finding]:
     """All findings for one file's bytes, after noqa and per-file-ignores."""
     enabled = settings.enabled_codes() - settings.ignored_for(relative or path)
-    if not enabled or not TRIGGERS.search(source):
+    if not enabled or not (TRIGGERS.search(source) or unused_noqa_wanted(source, enabled)):
         return []
     try:
         text = decode(source)
@@ -64,14 +64,7 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
         found = [syntax_error(path, f"cannot parse file: {exc}", 1, 1)]
     else:
         found = list(analyse(tree, path, settings, enabled))
-    lines = text.splitlines()
-    kept = []
-    for finding in found:
-        line = lines[finding.noqa_row - 1] if 0 < finding.noqa_row <= len(lines) else ""
-        if finding.code in enabled and finding.code not in exempt_file \
-                and not is_suppressed(finding.code, line_exemptions(line)):
-            kept.append(finding)
-    return sorted(set(kept))
+    return apply_noqa(found, text, path, enabled, exempt_file)
 
 
 def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str]):

@@ -57,7 +57,7 @@ def parse_gitignore(directory: str) -> list[GitignoreRule]:
         dir_only = line.endswith("/")
         line = line.rstrip("/")
         anchored = "/" in line
-        rules.append(GitignoreRule(Path(directory).as_posix(), _glob_regex(line.lstrip("/")), negate, dir_only, anchored))
+        rules.append(GitignoreRule(Path(os.path.abspath(directory)).as_posix(), _glob_regex(line.lstrip("/")), negate, dir_only, anchored))
     return rules
 
 

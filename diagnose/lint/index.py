@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -78,7 +79,10 @@ class ModuleIndex:
 
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
-        self.imports = collect_imports(tree)
+        self.by_type: dict[type, list[ast.AST]] = defaultdict(list)
+        for node in ast.walk(tree):
+            self.by_type[type(node)].append(node)
+        self.imports = collect_imports([*self.by_type[ast.Import], *self.by_type[ast.ImportFrom]])
         self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name
         self.all_functions: dict[ast.AST, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}

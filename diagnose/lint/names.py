@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 # Modules that are the same API under another name.
 MODULE_ALIASES = {
@@ -25,10 +26,10 @@ KERAS_NAMESPACES = (
 TF_ROOTS = ("tensorflow", "keras", "tf_keras")
 
 
-def collect_imports(tree: ast.Module) -> dict[str, str]:
-    """Map every name bound by an import anywhere in the module to its canonical dotted name."""
+def collect_imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
+    """Map every name bound by the given import statements to its canonical dotted name."""
     bound: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -1,13 +1,21 @@
-"""``# noqa`` comments: per line (all codes or a list) and file-wide ``# predlint: noqa``."""
+"""``# noqa`` comments: per line (all codes or a list), file-wide ``# predlint: noqa``, and DLK100 (unused)."""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from diagnose.lint.finding import Finding, Severity
 
 LINE_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 FILE_NOQA = re.compile(r"^\s*#\s*predlint:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*))?\s*$",
                        re.IGNORECASE | re.MULTILINE)
 ALL = frozenset({"*"})
+UNUSED_NOQA = "DLK100"
+OWN_CODE = re.compile(r"DLK[0-9]{3}")
 
 
 def _codes(text: str | None) -> frozenset[str]:
@@ -33,3 +41,85 @@ def line_exemptions(line: str) -> frozenset[str] | None:
 def is_suppressed(code: str, exemptions: frozenset[str] | None) -> bool:
     """Whether a code is covered by a set of exemptions."""
     return exemptions is not None and ("*" in exemptions or code in exemptions)
+
+
+def unused_noqa_wanted(source: bytes, enabled: frozenset[str]) -> bool:
+    """Whether a file must be read for DLK100 even when it has no trigger word."""
+    return UNUSED_NOQA in enabled and b"noqa" in source.lower()
+
+
+def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozenset[str],
+               exempt_file: frozenset[str]) -> list[Finding]:
+    """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing."""
+    lines = text.splitlines()
+    kept: list[Finding] = []
+    used: dict[int, set[str]] = {}
+    for finding in found:
+        if finding.code not in enabled or finding.code in exempt_file:
+            continue
+        line = lines[finding.noqa_row - 1] if 0 < finding.noqa_row <= len(lines) else ""
+        if is_suppressed(finding.code, line_exemptions(line)):
+            used.setdefault(finding.noqa_row, set()).add(finding.code)
+        else:
+            kept.append(finding)
+    if UNUSED_NOQA in enabled and UNUSED_NOQA not in exempt_file:
+        kept.extend(_unused(path, text, used, enabled))
+    return sorted(set(kept))
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A ``# noqa`` directive in a real comment; ``codes`` is None for a blanket one."""
+
+    row: int
+    column: int  # 1-based, the ``#``
+    end_column: int
+    codes: frozenset[str] | None
+
+
+def directives(text: str) -> list[Directive]:
+    """Every ``# noqa`` directive in the comments of a source (never in strings); [] if it cannot tokenize."""
+    out = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and "noqa" in token.string.lower():
+                match = LINE_NOQA.search(token.string)
+                if match:
+                    row, column = token.start
+                    codes = match.group("codes")
+                    out.append(Directive(row, column + match.start() + 1, column + match.end() + 1,
+                                         _codes(codes) if codes else None))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return out
+
+
+def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[str]) -> Iterable[Finding]:
+    """DLK100 findings: blanket directives that suppressed nothing, and DLK codes that suppressed nothing."""
+    from diagnose.lint.rules import rule_by_code
+    from diagnose.lint.rules.dlk100_unused_noqa import UnusedNoqa
+
+    known = frozenset(rule_by_code())
+    for directive in directives(text):
+        suppressed = used.get(directive.row, set())
+        if directive.codes is None:
+            message = None if suppressed else "Unused blanket `noqa` directive"
+        elif UNUSED_NOQA in directive.codes:
+            continue  # the line opts out of DLK100 itself
+        else:
+            message = _unused_codes_message([c for c in sorted(directive.codes) if OWN_CODE.fullmatch(c)],
+                                            suppressed, enabled, known)
+        if message:
+            yield Finding(path, directive.row, directive.column, directive.row, directive.end_column,
+                          UnusedNoqa.code, UnusedNoqa.name, message, UnusedNoqa.severity, directive.row)
+
+
+def _unused_codes_message(codes: list[str], suppressed: set[str], enabled: frozenset[str],
+                          known: frozenset[str]) -> str | None:
+    groups = {
+        "unused": [c for c in codes if c in enabled and c not in suppressed],
+        "non-enabled": [c for c in codes if c in known and c not in enabled],
+        "unknown": [c for c in codes if c not in known],
+    }
+    parts = [f"{label}: {', '.join(f'`{c}`' for c in found)}" for label, found in groups.items() if found]
+    return f"Unused `noqa` directive ({'; '.join(parts)})" if parts else None

@@ -1,4 +1,8 @@
-"""Check many files, on every core: files are split into batches checked by worker processes."""
+"""Check many files, on every core: files are split into batches checked by worker processes.
+
+With a :class:`~diagnose.lint.cache.Cache`, unchanged files are answered from it and only the others
+are checked (and stamped, so the next run can skip them).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from diagnose.lint.cache import Cache, Stamp, stamp
 from diagnose.lint.config import Settings
 from diagnose.lint.engine import FileResult, check_path
 
 PARALLEL_THRESHOLD = 64  # below this many files a pool costs more than it saves
+
+Checked = tuple[FileResult, "Stamp | None"]
 
 
 def _relative(path: Path, settings: Settings) -> str:
@@ -18,13 +25,18 @@ def _relative(path: Path, settings: Settings) -> str:
     return absolute[len(root) + 1:] if absolute.startswith(root + os.sep) else path.as_posix()
 
 
-def _check_batch(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [check_path(p, settings, _relative(Path(p), settings)) for p in paths]
+def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Checked]:
+    """Check each file; with ``stamped``, also stamp it (before reading it, so a later edit shows)."""
+    out = []
+    for path in paths:
+        file_stamp = stamp(path) if stamped else None
+        out.append((check_path(path, settings, _relative(Path(path), settings)), file_stamp))
+    return out
 
 
-def _batches(paths: list[Path], count: int) -> list[list[str]]:
+def _batches(paths: list[str], count: int) -> list[list[str]]:
     """Split files into batches of similar total size (largest first, greedy)."""
-    sized = sorted(((p.stat().st_size if p.exists() else 0, str(p)) for p in paths), reverse=True)
+    sized = sorted(((os.path.getsize(p) if os.path.exists(p) else 0, p) for p in paths), reverse=True)
     batches: list[list[str]] = [[] for _ in range(count)]
     totals = [0] * count
     for size, path in sized:
@@ -42,13 +54,36 @@ def _pool_context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def check_files(paths: list[Path], settings: Settings, jobs: int | None = None) -> list[FileResult]:
-    """Results for every file, in the order of ``paths``."""
-    jobs = jobs or os.cpu_count() or 1
+def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) -> list[Checked]:
+    """Results (and stamps) for every file, in the order of ``paths``."""
     if jobs < 2 or len(paths) < PARALLEL_THRESHOLD:
-        return _check_batch([str(p) for p in paths], settings)
+        return _check_batch(paths, settings, stamped)
     batches = _batches(paths, jobs * 4)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        results = [r for batch in pool.map(_check_batch, batches, [settings] * len(batches)) for r in batch]
-    order = {str(p): i for i, p in enumerate(paths)}
-    return sorted(results, key=lambda r: order[r.path])
+        checked = [c for batch in pool.map(_check_batch, batches, [settings] * len(batches),
+                                           [stamped] * len(batches)) for c in batch]
+    order = {p: i for i, p in enumerate(paths)}
+    return sorted(checked, key=lambda c: order[c[0].path])
+
+
+def check_files(paths: list[Path], settings: Settings, jobs: int | None = None,
+                cache: Cache | None = None) -> list[FileResult]:
+    """Results for every file, in the order of ``paths``; with a cache, only changed files are checked."""
+    jobs = jobs or os.cpu_count() or 1
+    names = [str(p) for p in paths]
+    if cache is None:
+        return [result for result, _ in _check_many(names, settings, jobs, stamped=False)]
+    results: dict[str, FileResult] = {}
+    misses = []
+    for name in names:
+        findings = cache.lookup(name)
+        if findings is None:
+            misses.append(name)
+        else:
+            results[name] = FileResult(name, findings)
+    for result, file_stamp in _check_many(misses, settings, jobs, stamped=True):
+        if file_stamp is not None and result.error is None:
+            cache.store(result.path, file_stamp, result.findings)
+        results[result.path] = result
+    cache.save()
+    return [results[name] for name in names]

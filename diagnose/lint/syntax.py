@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 from diagnose.lint.index import own_nodes
 from diagnose.lint.names import resolve
@@ -52,15 +53,16 @@ def catches_empty(handler: ast.ExceptHandler, imports: dict[str, str]) -> bool:
     return bool(handler_names(handler, imports) & EMPTY_EXCEPTIONS)
 
 
-def unreachable_empty_handlers(func: ast.AST, imports: dict[str, str]) -> list[ast.ExceptHandler]:
-    """``except queue.Empty`` clauses whose try body only reads queues with blocking gets."""
+def unreachable_empty_handlers(tries: Iterable[ast.Try], imports: dict[str, str]) -> list[ast.ExceptHandler]:
+    """``except queue.Empty`` clauses of these try statements whose body only reads queues with blocking gets."""
     found = []
-    for node in own_nodes(func) if not isinstance(func, ast.Module) else ast.walk(func):
-        if not isinstance(node, ast.Try):
+    for node in tries:
+        handlers = [h for h in node.handlers if catches_empty(h, imports)]
+        if not handlers:
             continue
         gets = [n for stmt in node.body for n in ast.walk(stmt) if is_queue_get(n)]
         if gets and all(is_blocking_get(g) for g in gets):
-            found.extend(h for h in node.handlers if catches_empty(h, imports))
+            found.extend(handlers)
     return found
 
 
@@ -92,5 +94,5 @@ def loop_exits(loop: ast.While, imports: dict[str, str], dead: set[ast.AST]) -> 
 
 def forever_loops_without_exit(func: ast.AST, imports: dict[str, str]) -> list[ast.While]:
     """``while True`` loops of a function that nothing can leave."""
-    dead = set(unreachable_empty_handlers(func, imports))
+    dead = set(unreachable_empty_handlers((n for n in own_nodes(func) if isinstance(n, ast.Try)), imports))
     return [n for n in own_nodes(func) if is_forever(n) and not loop_exits(n, imports, dead)]  # type: ignore[misc]

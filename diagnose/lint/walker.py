@@ -38,6 +38,7 @@ KERAS_STARTING = ("ops.", "random.", "backend.")
 GENERATOR_WORDS = ("generator", "_gen", "gen_")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
+ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
 MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
 
 
@@ -71,6 +72,23 @@ def _last_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return None
+
+
+def _iteration_values(iterable: Value) -> list[Value]:
+    """What a loop variable takes: each distinct function of a small tuple of functions (``for f in (a, b)``),
+    else the container's first element, else unknown. The loop body is walked once per value."""
+    items = elements(iterable)
+    if 1 < len(items) <= 4 and all(i.kind is Kind.FUNCTION for i in items):
+        return items
+    return items[:1] or [UNKNOWN]
+
+
+def _named_like_generator(node: ast.Call) -> Value:
+    """A call of something defined elsewhere whose name says it makes a generator (``make_generator()``)."""
+    name = _last_name(node.func)
+    if name and name.islower() and any(w in f"_{name}_" for w in GENERATOR_WORDS):
+        return Value(Kind.GENERATOR, node, inferred=True)
+    return UNKNOWN
 
 
 class Walker:
@@ -146,10 +164,9 @@ class Walker:
                 self.block(stmt.body)
                 self.block(stmt.orelse)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            iterable = self.expr(stmt.iter)
-            items = elements(iterable)
-            self.bind(stmt.target, items[0] if items else UNKNOWN)
-            self.block(stmt.body)
+            for item in _iteration_values(self.expr(stmt.iter)):
+                self.bind(stmt.target, item)
+                self.block(stmt.body)
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.While):
             self.expr(stmt.test)
@@ -215,6 +232,8 @@ class Walker:
                 return frame.env[name]
         if name in self.index.imports:
             return Value(Kind.REF, qualname=self.index.imports[name])
+        if name in ITERATION_BUILTINS:
+            return Value(Kind.REF, qualname=name)
         if name in self.index.functions:
             info = self.index.functions[name]
             return Value(Kind.FUNCTION, info.node, info=info)
@@ -285,15 +304,22 @@ class Walker:
 
     def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
                       discarded: bool = False) -> Value:
-        for gen in node.generators:
-            items = elements(self.expr(gen.iter))
-            self.bind(gen.target, items[0] if items else UNKNOWN)
-            for cond in gen.ifs:
-                self.expr(cond)
-        if isinstance(node, ast.DictComp):
-            self.expr(node.key)
-            return self.expr(node.value)
-        return self.expr(node.elt, discarded)
+        result = UNKNOWN
+        for gen in node.generators[:1]:
+            for item in _iteration_values(self.expr(gen.iter)):
+                self.bind(gen.target, item)
+                for inner in node.generators[1:]:
+                    items = elements(self.expr(inner.iter))
+                    self.bind(inner.target, items[0] if items else UNKNOWN)
+                for cond in (c for g in node.generators for c in g.ifs):
+                    self.expr(cond)
+                if isinstance(node, ast.DictComp):
+                    self.expr(node.key)
+                    value = self.expr(node.value)
+                else:
+                    value = self.expr(node.elt, discarded)
+                result = value if result.kind is Kind.UNKNOWN else result
+        return result
 
     def attribute(self, node: ast.Attribute) -> Value:
         base = self.expr(node.value)
@@ -318,7 +344,10 @@ class Walker:
         if callee.kind is Kind.REF:
             return self.call_ref(node, callee.qualname or "", args, kwargs)
         if callee.kind is Kind.METHOD:
-            return self.call_method(node, callee, args, kwargs, discarded)
+            result = self.call_method(node, callee, args, kwargs, discarded)
+            if result.kind is Kind.UNKNOWN and (callee.base is None or callee.base.kind is Kind.UNKNOWN):
+                return _named_like_generator(node)
+            return result
         if callee.kind is Kind.FUNCTION and callee.info is not None:
             if callee.info.is_generator:
                 return Value(Kind.GENERATOR, node)
@@ -329,9 +358,7 @@ class Walker:
             self.start_tf(node, "model called")
             return UNKNOWN
         if callee.kind is Kind.UNKNOWN:
-            name = _last_name(node.func)
-            if name and name.islower() and any(w in f"_{name}_" for w in GENERATOR_WORDS):
-                return Value(Kind.GENERATOR, node, inferred=True)
+            return _named_like_generator(node)
         return UNKNOWN
 
     def instantiate(self, node: ast.Call, cls: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
@@ -428,8 +455,10 @@ class Walker:
             return Value(Kind.PARTIAL, node, base=args[0], items=[*args[1:], *kwargs.values()])
         if qualname in ("itertools.repeat",) and args:
             return Value(Kind.CONTAINER, node, items=[args[0]])
-        if qualname in ("zip", "itertools.product", "itertools.zip_longest"):
+        if qualname in ("zip", "itertools.product", "itertools.zip_longest", "enumerate"):
             return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
+        if qualname in ITERATION_BUILTINS:
+            return Value(Kind.CONTAINER, node, items=elements(args[0]) if args else [])
         return self.tf_call(node, qualname)
 
     def tf_call(self, node: ast.Call, qualname: str) -> Value:

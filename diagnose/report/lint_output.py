@@ -1,4 +1,5 @@
-"""Render lint findings: ``full`` (rich code frames), ``concise``, ``json``, and ``--statistics``."""
+"""Render lint findings: ``full`` (rich code frames), ``concise``, ``json``, ``json-lines``, the CI formats
+of :mod:`diagnose.report.formats`, and ``--statistics``."""
 
 from __future__ import annotations
 
@@ -9,27 +10,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from diagnose.lint.finding import Finding
+from diagnose.report.formats import github, gitlab, grouped, junit, sarif
+from diagnose.report.formats.paths import display_path
+from diagnose.report.formats.sources import SourceLines
 
 CONTEXT_LINES = 1
-
-
-def display_path(path: str) -> str:
-    """A path relative to the working directory when it is inside it (as ruff shows them)."""
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
-    return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else path
-
-
-def _read_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
-    if path not in cache:
-        from diagnose.lint.engine import decode
-
-        try:
-            with open(path, "rb") as handle:
-                cache[path] = decode(handle.read()).splitlines()
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-            cache[path] = []
-    return cache[path]
 
 
 def render_concise(findings: list[Finding], stream: TextIO) -> None:
@@ -40,6 +25,12 @@ def render_concise(findings: list[Finding], stream: TextIO) -> None:
 def render_json(findings: list[Finding], stream: TextIO) -> None:
     json.dump([finding_json(f) for f in findings], stream, indent=2)
     stream.write("\n")
+
+
+def render_json_lines(findings: list[Finding], stream: TextIO) -> None:
+    """One JSON object per line (``json-lines``), as ruff writes them."""
+    for f in findings:
+        stream.write(json.dumps(finding_json(f), separators=(",", ":")) + "\n")
 
 
 def finding_json(f: Finding) -> dict[str, object]:
@@ -64,7 +55,7 @@ def render_full(findings: list[Finding], stream: TextIO) -> None:
     from rich.text import Text
 
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
-    cache: dict[str, list[str]] = {}
+    sources = SourceLines()
     for f in findings:
         header = Text()
         header.append(display_path(f.path), style="bold")
@@ -72,7 +63,7 @@ def render_full(findings: list[Finding], stream: TextIO) -> None:
         header.append(f.code, style="bold red" if f.severity.value == "error" else "bold yellow")
         header.append(f" {f.message}")
         console.print(header)
-        lines = _read_lines(f.path, cache)
+        lines = sources(f.path)
         if lines:
             console.print(_frame(f, lines))
         console.print()
@@ -123,4 +114,10 @@ FORMATS: dict[str, Callable[[list[Finding], TextIO], None]] = {
     "full": render_full,
     "concise": render_concise,
     "json": render_json,
+    "json-lines": render_json_lines,
+    "grouped": grouped.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
+    "sarif": sarif.render,
 }

@@ -50,11 +50,6 @@ class UnreachableEmptyHandler(Rule):
     name = "unreachable-empty-handler"
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
-        scopes = [facts.index.tree, *(info.node for info in facts.index.all_functions.values())]
-        seen: set[ast.AST] = set()
-        for scope in scopes:
-            for handler in unreachable_empty_handlers(scope, facts.index.imports):
-                if handler not in seen:
-                    seen.add(handler)
-                    yield Report(handler, "`queue.Empty` is never raised by a `get()` without a timeout: this handler "
-                                          "cannot run; use `get(timeout=...)` or a sentinel")
+        for handler in unreachable_empty_handlers(facts.index.by_type[ast.Try], facts.index.imports):
+            yield Report(handler, "`queue.Empty` is never raised by a `get()` without a timeout: this handler "
+                                  "cannot run; use `get(timeout=...)` or a sentinel")
