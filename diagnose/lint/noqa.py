@@ -22,6 +22,12 @@ def _codes(text: str | None) -> frozenset[str]:
     return ALL if not text else frozenset(c.upper() for c in re.findall(r"[A-Za-z]+[0-9]+", text))
 
 
+def physical_lines(text: str, keepends: bool = False) -> list[str]:
+    """Lines as the tokenizer counts them: split at ``\\n``, ``\\r\\n`` and ``\\r`` only (not at form feeds)."""
+    lines = io.StringIO(text, newline="").readlines()
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
+
+
 def file_exemptions(source: str) -> frozenset[str]:
     """Codes exempted for the whole file by ``# predlint: noqa[: CODES]`` (``*`` for all)."""
     out: set[str] = set()
@@ -51,7 +57,7 @@ def unused_noqa_wanted(source: bytes, enabled: frozenset[str]) -> bool:
 def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozenset[str],
                exempt_file: frozenset[str]) -> list[Finding]:
     """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing."""
-    lines = text.splitlines()
+    lines = physical_lines(text)
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
     for finding in found:
@@ -79,7 +85,9 @@ class Directive:
 
 def directives(text: str) -> list[Directive]:
     """Every ``# noqa`` directive in the comments of a source (never in strings); [] if it cannot tokenize."""
-    out = []
+    out: list[Directive] = []
+    if "noqa" not in text.lower():
+        return out
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT and "noqa" in token.string.lower():

@@ -7,7 +7,6 @@ are checked (and stamped, so the next run can skip them).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from diagnose.lint.cache import Cache, Stamp, stamp
@@ -19,7 +18,8 @@ PARALLEL_THRESHOLD = 64  # below this many files a pool costs more than it saves
 Checked = tuple[FileResult, "Stamp | None"]
 
 
-def _relative(path: Path, settings: Settings) -> str:
+def relative_to_root(path: Path, settings: Settings) -> str:
+    """The path relative to the settings root (for per-file-ignores), as given when outside it."""
     absolute = os.path.abspath(path)
     root = str(settings.root)
     return absolute[len(root) + 1:] if absolute.startswith(root + os.sep) else path.as_posix()
@@ -30,7 +30,7 @@ def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Ch
     out = []
     for path in paths:
         file_stamp = stamp(path) if stamped else None
-        out.append((check_path(path, settings, _relative(Path(path), settings)), file_stamp))
+        out.append((check_path(path, settings, relative_to_root(Path(path), settings)), file_stamp))
     return out
 
 
@@ -58,6 +58,8 @@ def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) 
     """Results (and stamps) for every file, in the order of ``paths``."""
     if jobs < 2 or len(paths) < PARALLEL_THRESHOLD:
         return _check_batch(paths, settings, stamped)
+    from concurrent.futures import ProcessPoolExecutor
+
     batches = _batches(paths, jobs * 4)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         checked = [c for batch in pool.map(_check_batch, batches, [settings] * len(batches),

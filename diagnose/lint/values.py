@@ -63,7 +63,8 @@ class Value:
     args: list[Value] = field(default_factory=list)  # PROCESS args as bound to the target
 
     def flatten(self) -> list[Value]:
-        """This value and everything inside it: container elements, partial args, a method's receiver."""
+        """This value and everything inside it: container elements, partial args, an instance's attributes,
+        a method's receiver (pickling a bound method pickles its object)."""
         out: list[Value] = []
         stack: list[Value] = [self]
         seen: set[int] = set()
@@ -74,6 +75,7 @@ class Value:
             seen.add(id(value))
             out.append(value)
             stack.extend(value.items)
+            stack.extend(value.attrs.values())
             if value.base is not None:
                 stack.append(value.base)
         return out

@@ -83,6 +83,10 @@ def _iteration_values(iterable: Value) -> list[Value]:
     return items[:1] or [UNKNOWN]
 
 
+def _is_static(func: ast.AST) -> bool:
+    return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list)
+
+
 def _named_like_generator(node: ast.Call) -> Value:
     """A call of something defined elsewhere whose name says it makes a generator (``make_generator()``)."""
     name = _last_name(node.func)
@@ -114,11 +118,25 @@ class Walker:
     def run(self) -> list[Event]:
         self.block(self.index.tree.body)
         self.import_time = False
+        for cls in self.index.classes.values():
+            self.walk_unused_class(cls)
         for node, info in list(self.index.all_functions.items()):
             if node not in self.walked:
                 self.tf_started, self.in_child = None, False
                 self.enter(info, [], {}, self_value=None, worker_of=None)
         return self.events
+
+    def walk_unused_class(self, cls) -> None:
+        """Walk the methods nobody called on one instance: ``__init__`` first, so ``self.model`` and
+        ``self.pool`` are known to the other methods, as in the object's real life."""
+        pending = [m for m in cls.methods.values() if m.node not in self.walked and not _is_static(m.node)]
+        if cls.keras_kind or not pending:
+            return
+        self.tf_started, self.in_child = None, False
+        instance = Value(Kind.INSTANCE, cls.node, info=cls)
+        init = cls.methods.get("__init__")
+        for method in ([init] if init is not None else []) + [m for m in pending if m is not init]:
+            self.enter(method, [], {}, self_value=instance, worker_of=None)
 
     def record(self, cls: type, node: ast.AST, **fields: object) -> Event:
         event = cls(node=node, seq=len(self.events), in_child=self.in_child, **fields)
@@ -435,11 +453,11 @@ class Walker:
 
     # ----- calls of imported names -------------------------------------------------------------
     def call_ref(self, node: ast.Call, qualname: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
+        if qualname in ("multiprocessing.dummy.Pool", "multiprocessing.ThreadPool"):
+            return Value(Kind.THREAD_POOL, node)
         mp_name = qualname[len("multiprocessing."):] if qualname.startswith("multiprocessing.") else None
         if mp_name is not None and not mp_name.startswith("dummy"):
             return self.multiprocessing_call(node, mp_name, self.start_method, args, kwargs)
-        if qualname in ("multiprocessing.dummy.Pool", "multiprocessing.pool.ThreadPool", "multiprocessing.ThreadPool"):
-            return Value(Kind.THREAD_POOL, node)
         if qualname in THREAD_QUEUES:
             return Value(Kind.THREAD_QUEUE, node)
         if qualname == "concurrent.futures.ProcessPoolExecutor":
