@@ -38,6 +38,20 @@ class ModuleFacts:
         return (e for e in self.events if isinstance(e, cls))
 
     @cached_property
+    def known_queue_reads(self) -> frozenset[ast.AST]:
+        """Call nodes that read a value the walker knows is a queue."""
+        from diagnose.lint.events import QueueOp
+        from diagnose.lint.values import QUEUES
+
+        return frozenset(op.node for op in self.of(QueueOp) if op.queue.kind in QUEUES)
+
+    def reads_queue(self, call: ast.Call) -> bool:
+        """Whether a ``.get()`` call reads a queue: known from the walk, or named like one."""
+        from diagnose.lint.syntax import looks_like_queue
+
+        return call in self.known_queue_reads or looks_like_queue(call.func.value)  # type: ignore[attr-defined]
+
+    @cached_property
     def model_globals(self) -> frozenset[str]:
         """Module-level names that hold a model once the module has run."""
         return frozenset(n for n, v in self.module_env.items() if v.kind is Kind.MODEL)

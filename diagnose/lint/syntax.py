@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from diagnose.lint.index import own_nodes
 from diagnose.lint.names import resolve
@@ -53,15 +54,31 @@ def catches_empty(handler: ast.ExceptHandler, imports: dict[str, str]) -> bool:
     return bool(handler_names(handler, imports) & EMPTY_EXCEPTIONS)
 
 
-def unreachable_empty_handlers(tries: Iterable[ast.Try], imports: dict[str, str]) -> list[ast.ExceptHandler]:
-    """``except queue.Empty`` clauses of these try statements whose body only reads queues with blocking gets."""
+QUEUE_NAME = re.compile(r"queue|(^|_)q(_|$)|(^|_)(tasks?|jobs?|inbox|work)(_|$)", re.IGNORECASE)
+
+
+def looks_like_queue(receiver: ast.AST) -> bool:
+    """Whether an expression's name says it holds a queue (``in_queue``, ``q``, ``tasks``, ``self.job_q``)."""
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+    return bool(QUEUE_NAME.search(name))
+
+
+ReadsQueue = Callable[[ast.Call], bool]
+
+
+def unreachable_empty_handlers(tries: Iterable[ast.Try], imports: dict[str, str],
+                               reads_queue: ReadsQueue) -> list[ast.ExceptHandler]:
+    """``except queue.Empty`` clauses of these try statements whose body only reads queues with blocking gets.
+
+    ``reads_queue`` tells whether a ``.get()`` call reads a queue (and not some object whose own ``get``
+    may raise ``Empty``)."""
     found = []
     for node in tries:
         handlers = [h for h in node.handlers if catches_empty(h, imports)]
         if not handlers:
             continue
         gets = [n for stmt in node.body for n in ast.walk(stmt) if is_queue_get(n)]
-        if gets and all(is_blocking_get(g) for g in gets):
+        if gets and all(is_blocking_get(g) and reads_queue(g) for g in gets):
             found.extend(handlers)
     return found
 
@@ -92,7 +109,8 @@ def loop_exits(loop: ast.While, imports: dict[str, str], dead: set[ast.AST]) -> 
     return False
 
 
-def forever_loops_without_exit(func: ast.AST, imports: dict[str, str]) -> list[ast.While]:
+def forever_loops_without_exit(func: ast.AST, imports: dict[str, str], reads_queue: ReadsQueue) -> list[ast.While]:
     """``while True`` loops of a function that nothing can leave."""
-    dead = set(unreachable_empty_handlers((n for n in own_nodes(func) if isinstance(n, ast.Try)), imports))
+    tries = (n for n in own_nodes(func) if isinstance(n, ast.Try))
+    dead = set(unreachable_empty_handlers(tries, imports, reads_queue))
     return [n for n in own_nodes(func) if is_forever(n) and not loop_exits(n, imports, dead)]  # type: ignore[misc]

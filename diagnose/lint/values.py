@@ -27,6 +27,7 @@ class Kind(str, Enum):
     EXECUTOR = "executor"
     THREAD_EXECUTOR = "thread-executor"
     PROCESS = "process"
+    JOBLIB = "joblib"  # joblib.Parallel with a process backend (loky: spawn-like, pickles every task)
     CONTEXT = "context"
     FUNCTION = "function"  # a function defined in this module
     LAMBDA = "lambda"
@@ -74,7 +75,8 @@ class Value:
                 continue
             seen.add(id(value))
             out.append(value)
-            stack.extend(value.items)
+            if value.kind is not Kind.GENERATOR:  # what a generator yields is not pickled with it
+                stack.extend(value.items)
             stack.extend(value.attrs.values())
             if value.base is not None:
                 stack.append(value.base)

@@ -135,8 +135,13 @@ class Walker:
         self.tf_started, self.in_child = None, False
         instance = Value(Kind.INSTANCE, cls.node, info=cls)
         init = cls.methods.get("__init__")
-        for method in ([init] if init is not None else []) + [m for m in pending if m is not init]:
-            self.enter(method, [], {}, self_value=instance, worker_of=None)
+        if init is not None:
+            self.enter(init, [], {}, self_value=instance, worker_of=None)
+        after_init = self.tf_started
+        for method in pending:
+            if method is not init:
+                self.tf_started = after_init  # each method starts from the state __init__ left
+                self.enter(method, [], {}, self_value=instance, worker_of=None)
 
     def record(self, cls: type, node: ast.AST, **fields: object) -> Event:
         event = cls(node=node, seq=len(self.events), in_child=self.in_child, **fields)
@@ -273,8 +278,8 @@ class Walker:
         if isinstance(node, ast.Lambda):
             return Value(Kind.LAMBDA, node)
         if isinstance(node, ast.GeneratorExp):
-            self.comprehension(node)
-            return Value(Kind.GENERATOR, node)
+            element = self.comprehension(node)
+            return Value(Kind.GENERATOR, node, items=[element] if element.kind is not Kind.UNKNOWN else [])
         if isinstance(node, (ast.ListComp, ast.SetComp)):
             element = self.comprehension(node, discarded)
             return Value(Kind.CONTAINER, node, items=[element] if element.kind is not Kind.UNKNOWN else [])
@@ -370,6 +375,10 @@ class Walker:
             if callee.info.is_generator:
                 return Value(Kind.GENERATOR, node)
             return self.enter(callee.info, args, kwargs, self_value=None, worker_of=None)
+        if callee.kind is Kind.PARTIAL and callee.attr == "delayed":
+            return Value(Kind.CONTAINER, node, items=[*args, *kwargs.values()])  # one joblib task's arguments
+        if callee.kind is Kind.JOBLIB and args:
+            return self.joblib_run(node, callee, args[0])
         if callee.kind is Kind.CLASS and callee.info is not None:
             return self.instantiate(node, callee, args, kwargs)
         if callee.kind is Kind.MODEL:
@@ -469,6 +478,11 @@ class Walker:
             return Value(Kind.THREAD_EXECUTOR, node)
         if qualname == "os.fork":
             return self.spawn(node, "fork", Kind.PROCESS, "fork", None, [], None, None)
+        if qualname == "joblib.delayed" and args:
+            return Value(Kind.PARTIAL, node, base=args[0], attr="delayed")
+        if qualname == "joblib.Parallel":
+            threads = {_const(k.value) for k in node.keywords if k.arg in ("backend", "prefer")} & {"threading", "threads"}
+            return Value(Kind.THREAD_POOL if threads else Kind.JOBLIB, node, start_method="loky")
         if qualname == "functools.partial" and args:
             return Value(Kind.PARTIAL, node, base=args[0], items=[*args[1:], *kwargs.values()])
         if qualname in ("itertools.repeat",) and args:
@@ -585,6 +599,12 @@ class Walker:
                         data=self.expr(data_node) if data_node is not None else UNKNOWN,
                         start_method=self.effective_start_method)
         return UNKNOWN
+
+    def joblib_run(self, node: ast.Call, parallel: Value, tasks: Value) -> Value:
+        """``Parallel(n_jobs=N)(delayed(f)(x) for x in xs)``: every task's arguments are pickled to a worker."""
+        handed = [v for task in tasks.items for v in task.flatten()]
+        self.record(Submit, node, method="Parallel", pool=parallel, func=UNKNOWN, handed=handed, discarded=False)
+        return Value(Kind.CONTAINER, node)
 
     def submit(self, node: ast.Call, pool: Value, method: str, args: list[Value], kwargs: dict[str, Value],
                discarded: bool) -> Value:

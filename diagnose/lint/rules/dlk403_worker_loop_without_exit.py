@@ -69,7 +69,7 @@ class WorkerLoopWithoutExit(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for func in worker_functions(facts):
-            for loop in forever_loops_without_exit(func.node, facts.index.imports):
+            for loop in forever_loops_without_exit(func.node, facts.index.imports, facts.reads_queue):
                 if any(is_blocking_get(n) for n in ast.walk(loop)) and _not_in_nested(func.node, loop):
                     yield Report(loop, f"worker `{func.name}` loops on a blocking `get()` with no way out: it never "
                                        "exits and the parent's `join()` hangs; stop on a sentinel (e.g. `None`)")

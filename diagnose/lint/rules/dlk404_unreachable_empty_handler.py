@@ -50,6 +50,7 @@ class UnreachableEmptyHandler(Rule):
     name = "unreachable-empty-handler"
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
-        for handler in unreachable_empty_handlers(facts.index.by_type[ast.Try], facts.index.imports):
+        for handler in unreachable_empty_handlers(facts.index.by_type[ast.Try], facts.index.imports,
+                                                  facts.reads_queue):
             yield Report(handler, "`queue.Empty` is never raised by a `get()` without a timeout: this handler "
                                   "cannot run; use `get(timeout=...)` or a sentinel")

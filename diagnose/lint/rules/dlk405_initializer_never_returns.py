@@ -60,6 +60,6 @@ class InitializerNeverReturns(Rule):
             init = event.initializer
             if init is None or init.kind is not Kind.FUNCTION or init.info is None:
                 continue
-            if forever_loops_without_exit(init.info.node, facts.index.imports):
+            if forever_loops_without_exit(init.info.node, facts.index.imports, facts.reads_queue):
                 yield Report(event.node, f"initializer `{init.info.name}` never returns: the workers never start "
                                          "taking tasks and a failing item is silently lost; make it a task function")
