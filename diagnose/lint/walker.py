@@ -35,6 +35,7 @@ TF_NON_STARTING = ("tensorflow.config.threading.", "tensorflow.get_logger", "ten
                    "tensorflow.keras.", "tensorflow.debugging.set_log_device_placement",
                    "tensorflow.config.set_soft_device_placement", "tensorflow.io.gfile.")
 KERAS_STARTING = ("ops.", "random.", "backend.")
+ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 GENERATOR_WORDS = ("generator", "_gen", "gen_")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
@@ -398,6 +399,8 @@ class Walker:
             self.record(DatasetBuild, node, value=value, use_multiprocessing=self._dataset_uses_processes(node, info),
                         start_method=self.effective_start_method)
             return value
+        if info.node.name in ENQUEUERS:
+            self.enqueuer(node, info.node.name, args)
         instance = Value(Kind.INSTANCE, node, info=info)
         init = info.methods.get("__init__")
         if init is not None:
@@ -491,9 +494,9 @@ class Walker:
             return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
         if qualname in ITERATION_BUILTINS:
             return Value(Kind.CONTAINER, node, items=elements(args[0]) if args else [])
-        return self.tf_call(node, qualname)
+        return self.tf_call(node, qualname, args)
 
-    def tf_call(self, node: ast.Call, qualname: str) -> Value:
+    def tf_call(self, node: ast.Call, qualname: str, args: list[Value]) -> Value:
         member = keras_member(qualname)
         if member is not None:
             path, version = member
@@ -503,7 +506,9 @@ class Walker:
                 return Value(Kind.MODEL, node, keras_version=version)
             if path.endswith("ImageDataGenerator"):
                 return Value(Kind.IMAGE_DATAGEN, node)
-            if path.startswith(KERAS_STARTING) or (qualname.startswith("tensorflow.keras.") and path.startswith(KERAS_STARTING)):
+            if path.endswith(ENQUEUERS):
+                self.enqueuer(node, path.rsplit(".", 1)[-1], args)
+            elif path.startswith(KERAS_STARTING):
                 self.start_tf(node, f"{qualname}() ran")
             return UNKNOWN
         if qualname in ("tensorflow.saved_model.load", "tensorflow.compat.v1.saved_model.load",
@@ -513,6 +518,14 @@ class Walker:
         if qualname.startswith("tensorflow.") and not qualname.startswith(TF_NON_STARTING):
             self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
         return UNKNOWN
+
+    def enqueuer(self, node: ast.Call, name: str, args: list[Value]) -> None:
+        """Keras 2's GeneratorEnqueuer/OrderedEnqueuer (or a hand-copied one): its own process workers."""
+        data_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("generator", "sequence")), None)
+        self.record(KerasCall, node, method=name, receiver=UNKNOWN, keras_version=2,
+                    keywords={k.arg: k.value for k in node.keywords if k.arg},
+                    data=args[0] if node.args and args else self.expr(data_node) if data_node is not None else UNKNOWN,
+                    start_method=self.effective_start_method)
 
     def multiprocessing_call(self, node: ast.Call, name: str, method: str | None, args: list[Value],
                              kwargs: dict[str, Value]) -> Value:

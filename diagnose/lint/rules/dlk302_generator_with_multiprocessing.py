@@ -28,7 +28,8 @@ class GeneratorWithMultiprocessing(Rule):
     ## What it does
     Finds Keras 2 / tf_keras `fit`, `predict`, `evaluate` or `*_generator` called with
     `use_multiprocessing=True` and more than one worker on a plain Python generator (not a
-    `keras.utils.Sequence`).
+    `keras.utils.Sequence`); also Keras's `GeneratorEnqueuer(gen, use_multiprocessing=True)`, used
+    directly or copied into a project.
 
     ## Why is this bad?
     Each worker process gets its own copy of the generator and replays it. Measured with tf_keras
@@ -72,7 +73,8 @@ class GeneratorWithMultiprocessing(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for call in facts.of(KerasCall):
-            if call.keras_version >= 3 or not uses_multiprocessing(call.keywords) or not several_workers(call.keywords):
+            several = several_workers(call.keywords) or call.method.endswith("Enqueuer")  # workers given to start()
+            if call.keras_version >= 3 or not uses_multiprocessing(call.keywords) or not several:
                 continue
             if call.data.kind is not Kind.GENERATOR:
                 continue
