@@ -12,6 +12,7 @@ from diagnose.lint.rules import all_rules
 from lint_support import FIXTURES, expected_markers
 
 FIXTURE_FILES = sorted(FIXTURES.glob("DLK*.py"))
+REGRESSIONS = sorted((FIXTURES / "regressions").glob("*.py"))
 
 
 def test_every_rule_has_a_fixture() -> None:
@@ -21,13 +22,24 @@ def test_every_rule_has_a_fixture() -> None:
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
 def test_fixture(path: Path) -> None:
-    settings = apply_table(Settings(root=FIXTURES), {"extend-select": [path.name[:6]]}, "test")
+    assert_markers_match(path, {"extend-select": [path.name[:6]]})
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
+def test_regression(path: Path) -> None:
+    """False positives and negatives found on real public code (``fp_*``: clean, ``fn_*``: marked)."""
+    assert path.stem.startswith(("fp_", "fn_"))
+    assert_markers_match(path, {"select": ["ALL"], "ignore": ["DLK100"]})
+
+
+def assert_markers_match(path: Path, table: dict[str, list[str]]) -> None:
+    settings = apply_table(Settings(root=FIXTURES), table, "test")
     result = check_path(str(path), settings)
     assert result.error is None
     expected = expected_markers(path)
     spans = {f: {(line, f.code) for line in range(f.row, f.end_row + 1)} for f in result.findings}
     covered = set().union(*spans.values())
-    if not path.stem.endswith("_clean"):
+    if not path.stem.endswith("_clean") and not path.stem.startswith("fp_"):
         assert expected, "a fixture must mark at least one expected finding (or be named *_clean.py)"
     assert sorted(expected - covered) == [], "expected findings not reported"
     assert [f"{f.row}:{f.code}" for f, span in spans.items() if not span & expected] == [], \

@@ -17,7 +17,7 @@ from diagnose.lint.noqa import apply_noqa, file_exemptions, unused_noqa_wanted
 # A file that mentions none of these cannot match any rule: it is not parsed at all. Process rules need
 # multiprocessing/concurrent.futures to know a pool or queue; Keras rules need Keras words; DLK404 needs Empty.
 TRIGGERS = re.compile(rb"multiprocess|concurrent\.futures|joblib|keras|tensorflow|(?:fit|predict|evaluate)_generator|"
-                      rb"use_multiprocessing|queue\.Empty|import[^\n]*\bEmpty\b")
+                      rb"use_multiprocessing|pickle_safe|import queue|\.Empty\b|import[^\n]*\bEmpty\b")
 RECURSION_LIMIT = 20_000
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,6 +14,9 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 KERAS_MODEL_BASES = {"Model", "models.Model", "Sequential", "models.Sequential"}
 KERAS_DATASET_BASES = {"utils.Sequence", "utils.PyDataset", "Sequence", "PyDataset", "utils.data_utils.Sequence"}
 # Method names whose call on anything means "this code runs a Keras/TF model".
+MANAGER_BASES = {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
+# A receiver of predict/fit named like this is taken for a Keras model (``est.predict`` is not).
+MODEL_NAME = re.compile(r"model|net|keras|predictor|classifier|regressor|autoencoder|encoder|decoder", re.IGNORECASE)
 MODEL_METHODS = {"predict", "predict_on_batch", "predict_generator", "fit", "fit_generator",
                  "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
 
@@ -64,6 +68,12 @@ def _definitions(body: list[ast.stmt]):
                 yield from _definitions(inner)
 
 
+def _receiver_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def all_nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node of a tree; twice as fast as ``ast.walk`` (no generators, no ``iter_fields``)."""
     out: list[ast.AST] = []
@@ -79,6 +89,17 @@ def all_nodes(tree: ast.AST) -> list[ast.AST]:
             elif isinstance(value, node_type):
                 stack.append(value)
     return out
+
+
+def _module_level_statements(body: list[ast.stmt]):
+    """Statements that run at import time: the module body, looking into if/try/with blocks."""
+    for stmt in body:
+        yield stmt
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for name in ("body", "orelse", "finalbody"):
+                yield from _module_level_statements(getattr(stmt, name, []) or [])
+            for handler in getattr(stmt, "handlers", []) or []:
+                yield from _module_level_statements(handler.body)
 
 
 def own_nodes(func: ast.AST):
@@ -144,9 +165,24 @@ class ModuleIndex:
                 if parent.keras_kind:
                     info.keras_kind, info.keras_version = parent.keras_kind, parent.keras_version
 
+    def is_manager_class(self, info: ClassInfo) -> bool:
+        """A subclass of ``multiprocessing.managers.BaseManager``: starting it forks a server process."""
+        return any(resolve(b, self.imports) in MANAGER_BASES for b in info.node.bases)
+
+    def manager_registrations(self, class_name: str) -> list[ast.Call]:
+        """``Manager.register("Name", callable)`` calls: what the manager's server process runs."""
+        return [c for c in self.by_type[ast.Call] if isinstance(c.func, ast.Attribute) and c.func.attr == "register"
+                and isinstance(c.func.value, ast.Name) and c.func.value.id == class_name
+                and (len(c.args) > 1 or any(k.arg == "callable" for k in c.keywords))]
+
     def imports_tf(self) -> bool:
-        """Whether the module imports TensorFlow or Keras at all."""
+        """Whether the module imports TensorFlow or Keras anywhere."""
         return any(is_tf_name(name) for name in self.imports.values())
+
+    def imports_tf_at_module_level(self) -> bool:
+        """Whether the parent imports TF just by importing this module (not inside a function)."""
+        top = [n for n in _module_level_statements(self.tree.body) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        return any(is_tf_name(name) for name in collect_imports(top).values())
 
     def keras_version_hint(self) -> int | None:
         """2 when the module's only Keras is tf_keras (or keras 2 paths), else None."""
@@ -172,7 +208,7 @@ class ModuleIndex:
             elif isinstance(node, ast.Name) and node.id in model_globals:
                 found = True
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:
-                found = True
+                found = MODEL_NAME.search(_receiver_name(node.func.value)) is not None
             elif isinstance(node, ast.Call) and depth < 3:
                 callee = self.function_for(node.func)
                 if callee is not None and callee.node is not func:

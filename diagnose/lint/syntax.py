@@ -20,7 +20,10 @@ def is_blocking_get(node: ast.AST) -> bool:
     """
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
         return False
-    if len(node.args) > 1 or any(k.arg == "timeout" for k in node.keywords):
+    timeout = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "timeout"), None)
+    if timeout is not None and not (isinstance(timeout, ast.Constant) and timeout.value is None):
+        return False  # a real timeout; ``timeout=None`` still waits forever
+    if len(node.args) > 2:
         return False
     if node.args and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is True):
         return False

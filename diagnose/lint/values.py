@@ -92,5 +92,6 @@ def handed_over(values: list[Value]) -> list[Value]:
 
 
 def elements(iterable: Value) -> list[Value]:
-    """What iterating over a value hands out: a container's elements (never a generator's)."""
-    return list(iterable.items) if iterable.kind is Kind.CONTAINER else []
+    """What iterating over a value hands out: a container's elements, or what a generator expression
+    yields (a generator function's items are unknown)."""
+    return list(iterable.items) if iterable.kind in (Kind.CONTAINER, Kind.GENERATOR) else []

@@ -39,6 +39,8 @@ ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 GENERATOR_WORDS = ("generator", "_gen", "gen_")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
+TRACKED_MODULES = {"multiprocessing", "concurrent", "queue", "functools", "itertools", "os", "joblib", "tensorflow",
+                   "keras", "tf_keras", "zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
 ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
 MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
 
@@ -55,6 +57,9 @@ class Frame:
 
 
 def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round), also as one operand of an ``and``."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_is_main_guard(value) for value in test.values)
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
         return False
     sides = [test.left, test.comparators[0]]
@@ -171,6 +176,9 @@ class Walker:
             value = self.expr(stmt.value)
             for target in stmt.targets:
                 self.bind(target, value)
+                if isinstance(target, ast.Attribute) and target.attr == "daemon":
+                    owner = self.expr(target.value)
+                    owner.daemon = owner.daemon or _const(stmt.value) is True
         elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             value = self.expr(stmt.value) if stmt.value is not None else UNKNOWN
             if isinstance(stmt, ast.AnnAssign):
@@ -366,7 +374,10 @@ class Walker:
             if kw.arg is None:
                 self.expr(kw.value)
         if callee.kind is Kind.REF:
-            return self.call_ref(node, callee.qualname or "", args, kwargs)
+            result = self.call_ref(node, callee.qualname or "", args, kwargs)
+            if result.kind is Kind.UNKNOWN and (callee.qualname or "").split(".")[0] not in TRACKED_MODULES:
+                return _named_like_generator(node)  # a function of another module: judged by its name
+            return result
         if callee.kind is Kind.METHOD:
             result = self.call_method(node, callee, args, kwargs, discarded)
             if result.kind is Kind.UNKNOWN and (callee.base is None or callee.base.kind is Kind.UNKNOWN):
@@ -399,6 +410,12 @@ class Walker:
             self.record(DatasetBuild, node, value=value, use_multiprocessing=self._dataset_uses_processes(node, info),
                         start_method=self.effective_start_method)
             return value
+        if self.index.is_manager_class(info):
+            registered = [self.expr(c.args[1] if len(c.args) > 1 else next(k.value for k in c.keywords
+                                                                              if k.arg == "callable"))
+                          for c in self.index.manager_registrations(info.node.name)]
+            return self.spawn(node, "manager", Kind.MANAGER, None, Value(Kind.CONTAINER, node, items=registered),
+                              [], None, None)
         if info.node.name in ENQUEUERS:
             self.enqueuer(node, info.node.name, args)
         instance = Value(Kind.INSTANCE, node, info=info)
@@ -471,7 +488,7 @@ class Walker:
         if mp_name is not None and not mp_name.startswith("dummy"):
             return self.multiprocessing_call(node, mp_name, self.start_method, args, kwargs)
         if qualname in THREAD_QUEUES:
-            return Value(Kind.THREAD_QUEUE, node)
+            return Value(Kind.THREAD_QUEUE, node, qualname=qualname)
         if qualname == "concurrent.futures.ProcessPoolExecutor":
             context = kwargs.get("mp_context")
             method = context.start_method if context is not None and context.kind is Kind.CONTEXT else None

@@ -59,6 +59,8 @@ class ThreadQueueToProcess(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         handovers = [(e.node, e.handed) for e in facts.of(Spawn)] + [(e.node, e.handed) for e in facts.of(Submit)]
         for node, handed in handovers:
-            if any(v.kind is Kind.THREAD_QUEUE for v in handed):
-                yield Report(node, "`queue.Queue` handed to a child process: the child gets a copy, nothing it puts "
+            queues = [v for v in handed if v.kind is Kind.THREAD_QUEUE]
+            if queues:
+                name = (queues[0].qualname or "queue.Queue").replace("multiprocessing.dummy", "queue")
+                yield Report(node, f"`{name}` handed to a child process: the child gets a copy, nothing it puts "
                                    "reaches the parent (or pickling fails); use `multiprocessing.Queue`")

@@ -13,6 +13,8 @@ def worker_reaches_tf(facts: ModuleFacts, spawn: Spawn) -> bool:
     if spawn.api == "fork" or any(v.kind is Kind.MODEL for v in spawn.handed):
         return True
     funcs: list[Value | None] = [spawn.target, spawn.initializer]
+    if spawn.api == "manager" and spawn.target is not None:
+        funcs.extend(spawn.target.items)  # the callables registered with the manager run in its server
     for submit in facts.of(Submit):
         if submit.pool is spawn.value:
             if any(v.kind is Kind.MODEL for v in submit.handed):
@@ -30,6 +32,8 @@ def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
         return False
     if func.kind is Kind.METHOD and func.base is not None and func.base.kind is Kind.MODEL:
         return True
+    if func.kind is Kind.CLASS and func.info is not None:
+        return any(facts.index.reaches_tf(m.node, facts.model_globals) for m in func.info.methods.values())
     info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
     return bool(info is not None and hasattr(info, "node") and facts.index.reaches_tf(info.node, facts.model_globals))
 
@@ -95,7 +99,8 @@ class ForkAfterTfRuntime(Rule):
             if event.in_child or event.start_method != "fork" or event.tf_started is None:
                 continue
             if worker_reaches_tf(facts, event):
-                what = {"fork": "os.fork()", "pool": "Pool", "executor": "ProcessPoolExecutor"}.get(event.api, "Process")
+                what = {"fork": "os.fork()", "pool": "Pool", "executor": "ProcessPoolExecutor",
+                        "manager": "Manager server"}.get(event.api, "Process")
                 yield Report(event.node, f"{what} forks after the TF runtime started ({event.tf_started.describe()}) "
                                          "and its workers run TF: the child hangs; use "
                                          "get_context('spawn') and load the model in the worker")

@@ -55,7 +55,7 @@ class ForkAfterTfImport(Rule):
     default_enabled = False
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
-        if not facts.index.imports_tf():
+        if not facts.index.imports_tf_at_module_level():
             return
         for event in facts.of(Spawn):
             if not event.in_child and event.start_method == "fork" and event.tf_started is None:

@@ -60,8 +60,9 @@ class RemovedKerasApi(Rule):
     name = "removed-keras-api"
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
+        keras_module = facts.index.imports_tf()  # evidence that an unknown receiver may be a Keras model
         for call in facts.of(KerasCall):
-            if call.receiver.kind not in RECEIVERS:
+            if call.receiver.kind not in RECEIVERS or call.receiver.kind is Kind.UNKNOWN and not keras_module:
                 continue
             if call.method in GENERATOR_METHODS:
                 replacement = call.method.replace("_generator", "")

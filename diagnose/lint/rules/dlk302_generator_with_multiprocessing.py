@@ -76,9 +76,10 @@ class GeneratorWithMultiprocessing(Rule):
             several = several_workers(call.keywords) or call.method.endswith("Enqueuer")  # workers given to start()
             if call.keras_version >= 3 or not uses_multiprocessing(call.keywords) or not several:
                 continue
-            if call.data.kind is not Kind.GENERATOR:
+            keras1 = "pickle_safe" in call.keywords  # Keras 1 had no Sequence: its input is a generator
+            if call.data.kind is not Kind.GENERATOR and not (keras1 and call.data.kind is not Kind.DATASET):
                 continue
-            if call.data.inferred:
+            if call.data.inferred or call.data.kind is not Kind.GENERATOR:
                 yield Report(call.node, "input looks like a plain generator (judged by its name) fed to several "
                                         "worker processes: each replays it, rows are duplicated silently; "
                                         "use a `keras.utils.Sequence`", Severity.WARNING)
