@@ -60,7 +60,11 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
             warnings.simplefilter("ignore")
             tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        found = [syntax_error(path, f"SyntaxError: {exc.msg}", exc.lineno or 1, exc.offset or 1)]
+        message = f"SyntaxError: {exc.msg}"
+        if settings.python > sys.version_info[:2]:
+            message += (f" (predlint runs on Python {sys.version_info[0]}.{sys.version_info[1]} and parses with it; "
+                        f"run it on Python {settings.python[0]}.{settings.python[1]} for {settings.target_version} syntax)")
+        found = [syntax_error(path, message, exc.lineno or 1, exc.offset or 1)]
     except (ValueError, RecursionError, MemoryError) as exc:
         found = [syntax_error(path, f"cannot parse file: {exc}", 1, 1)]
     else:
