@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import sys
 import tokenize
 import warnings
@@ -14,10 +13,19 @@ from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
 from diagnose.lint.noqa import apply_noqa, file_exemptions, unused_noqa_wanted
 
-# A file that mentions none of these cannot match any rule: it is not parsed at all. Process rules need
-# multiprocessing/concurrent.futures to know a pool or queue; Keras rules need Keras words; DLK404 needs Empty.
-TRIGGERS = re.compile(rb"multiprocess|concurrent\.futures|joblib|keras|tensorflow|(?:fit|predict|evaluate)_generator|"
-                      rb"use_multiprocessing|pickle_safe|import queue|\.Empty\b|import[^\n]*\bEmpty\b")
+# A file that mentions none of these cannot match any rule, so it is not parsed at all. Process rules need
+# an import of multiprocessing/concurrent.futures/joblib to know a pool or a queue; Keras rules need Keras words.
+# Plain ``in`` tests on bytes run at memchr speed, several times faster than one regex with alternatives.
+TRIGGER_WORDS = (b"import multiprocess", b"from multiprocess", b"concurrent.futures", b"joblib", b"keras",
+                 b"tensorflow", b"fit_generator", b"predict_generator", b"evaluate_generator", b"use_multiprocessing",
+                 b"pickle_safe")
+
+
+def may_match(source: bytes) -> bool:
+    """Whether any rule could fire on this file (DLK404 needs both a queue import and ``Empty``)."""
+    return any(word in source for word in TRIGGER_WORDS) or (b"Empty" in source and b"queue" in source)
+
+
 RECURSION_LIMIT = 20_000
 
 
@@ -46,7 +54,7 @@ def syntax_error(path: str, message: str, row: int, column: int) -> Finding:
 def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None) -> list[Finding]:
     """All findings for one file's bytes, after noqa and per-file-ignores."""
     enabled = settings.enabled_codes() - settings.ignored_for(relative or path)
-    if not enabled or not (TRIGGERS.search(source) or unused_noqa_wanted(source, enabled)):
+    if not enabled or not (may_match(source) or unused_noqa_wanted(source, enabled)):
         return []
     try:
         text = decode(source)
