@@ -22,13 +22,18 @@ def add_noqa(findings: Iterable[Finding]) -> int:
 
 
 def _edit_file(path: str, codes_by_row: dict[int, set[str]]) -> int:
-    with open(path, "rb") as handle:
-        source = handle.read()
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    text, edited = with_noqa(source.decode(encoding), codes_by_row)
-    if edited:
-        with open(path, "wb") as handle:
-            handle.write(text.encode(encoding))
+    """Rewrite one file in its own encoding and line endings; a file that vanished or cannot be written
+    since it was checked gets nothing."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text, edited = with_noqa(source.decode(encoding), codes_by_row)
+        if edited:
+            with open(path, "wb") as handle:
+                handle.write(text.encode(encoding))
+    except (OSError, SyntaxError, UnicodeError):
+        return 0
     return edited
 
 

@@ -3,7 +3,8 @@
 One JSON file per (tool build, effective settings) under ``.predlint_cache/`` in the settings root maps
 each file's absolute path to its stamp (mtime, size, content hash) and findings. A file whose mtime and
 size are unchanged is not read at all; one whose stamp changed is hashed, and re-checked only when its
-content did. Anything unreadable or malformed in the cache is a miss, never an error.
+content did. The same file keeps the last discoveries (see :mod:`diagnose.lint.discovery_cache`).
+Anything unreadable or malformed in the cache is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from diagnose.lint.finding import Finding
 
 DIRECTORY = ".predlint_cache"
 KEEP_FILES = 8  # cache files for other settings/builds kept beside the current one
+KEEP_DISCOVERIES = 8  # discoveries remembered per cache file (one per list of paths checked)
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same mtime tick
 
 
@@ -64,7 +65,9 @@ class Cache:
     def __init__(self, directory: Path, settings: Settings) -> None:
         self.directory = directory
         self.path = directory / f"{_build_key()}-{settings.fingerprint()}.json"
-        self._entries: dict[str, list] = self._load()
+        stored = self._load()
+        self._entries: dict[str, list] = stored["files"]
+        self._discovery: dict[str, list] = stored["discovery"]
         self._seen: set[str] = set()
         self._dirty = False
 
@@ -73,13 +76,32 @@ class Cache:
         """The cache under ``directory`` (default ``.predlint_cache`` in the settings root)."""
         return cls(directory or settings.root / DIRECTORY, settings)
 
-    def _load(self) -> dict[str, list]:
+    def _load(self) -> dict[str, dict[str, list]]:
+        empty: dict[str, dict[str, list]] = {"files": {}, "discovery": {}}
         try:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            return empty
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), dict) for k in empty):
+            return empty
+        return data
+
+    def discovered(self, key: str) -> tuple[list, list[str]] | None:
+        """The layout and files of the last discovery with these arguments (see discovery_cache)."""
+        entry = self._discovery.get(key)
+        if isinstance(entry, list) and len(entry) == 2 and all(isinstance(part, list) for part in entry) \
+                and all(isinstance(p, str) for p in entry[1]):
+            return entry[0], entry[1]
+        return None
+
+    def remember_discovery(self, key: str, layout: list, files: list[str]) -> None:
+        """Keep what a discovery found and what it depended on (the most recent few argument lists only)."""
+        self._discovery.pop(key, None)
+        self._discovery[key] = [layout, files]
+        while len(self._discovery) > KEEP_DISCOVERIES:
+            del self._discovery[next(iter(self._discovery))]
+        self._dirty = True
 
     def lookup(self, path: str) -> list[Finding] | None:
         """Cached findings of an unchanged file (reported at ``path``), or None for a miss."""
@@ -121,6 +143,8 @@ class Cache:
             del self._entries[key]
         if not (self._dirty or stale):
             return
+        import tempfile
+
         try:
             self._prepare_directory()
             handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
@@ -128,7 +152,7 @@ class Cache:
             return
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._entries, out, separators=(",", ":"))
+                json.dump({"files": self._entries, "discovery": self._discovery}, out, separators=(",", ":"))
             os.replace(temporary, self.path)
             self._prune()
         except OSError:

@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from diagnose.errors import UsageError
+
+if TYPE_CHECKING:
+    from diagnose.lint.cache import Cache
+    from diagnose.lint.config import Settings
+    from diagnose.lint.finding import Finding
 
 OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "json-lines", "junit", "github", "gitlab", "sarif")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -72,24 +80,26 @@ def settings_from_args(args: argparse.Namespace):
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from diagnose.lint.files import discover
+    from diagnose.lint.discovery_cache import discover_cached
     from diagnose.lint.runner import check_files
 
     settings = settings_from_args(args)
     output_format, output_file = _output_options(args)
-    files = discover(args.paths, settings, force_exclude=args.force_exclude)
-    results = check_files(files, settings, cache=_cache(args, settings))
-    findings = sorted(f for r in results for f in r.findings)
-    errors = [r for r in results if r.error]
-    for result in errors:
-        sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
-    if args.add_noqa:
-        from diagnose.lint.add_noqa import add_noqa
+    cache = _cache(args, settings)
+    files = discover_cached(args.paths, settings, args.force_exclude, cache)
+    with _output(None if args.add_noqa else output_file) as stream:  # an unwritable file fails before the check
+        results = check_files(files, settings, cache=cache)
+        findings = sorted(f for r in results for f in r.findings)
+        errors = [r for r in results if r.error]
+        for result in errors:
+            sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
+        if args.add_noqa:
+            from diagnose.lint.add_noqa import add_noqa
 
-        added = add_noqa(findings)
-        sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
-        return EXIT_ERROR if errors else EXIT_CLEAN
-    _report(findings, args, output_format, output_file)
+            added = add_noqa(findings)
+            sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+            return EXIT_ERROR if errors else EXIT_CLEAN
+        _report(findings, args, output_format, stream)
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
@@ -106,7 +116,7 @@ def _output_options(args: argparse.Namespace) -> tuple[str, Path | None]:
     return output_format, output_file
 
 
-def _cache(args: argparse.Namespace, settings):
+def _cache(args: argparse.Namespace, settings: Settings) -> Cache | None:
     """The results cache, unless ``--no-cache`` (or ``PREDLINT_NO_CACHE``) turns it off."""
     if args.no_cache or os.environ.get("PREDLINT_NO_CACHE", "").lower() in ("1", "true", "yes"):
         return None
@@ -117,33 +127,33 @@ def _cache(args: argparse.Namespace, settings):
     return Cache.for_settings(settings, directory)
 
 
-def _report(findings: list, args: argparse.Namespace, output_format: str, output_file: Path | None) -> None:
+def _report(findings: list[Finding], args: argparse.Namespace, output_format: str, stream: TextIO) -> None:
     from diagnose.report.lint_output import FORMATS, render_statistics
 
-    stream = _open_output(output_file)
-    try:
-        if args.statistics:
-            render_statistics(findings, stream)
-        elif output_format == "full" and args.quiet:
-            FORMATS["concise"](findings, stream)
-        else:
-            FORMATS[output_format](findings, stream)
-            if output_format in ("concise", "grouped") and not args.quiet:
-                stream.write(f"Found {len(findings)} error{'s' if len(findings) != 1 else ''}.\n"
-                             if findings else "All checks passed!\n")
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
+    if args.statistics:
+        render_statistics(findings, stream)
+    elif output_format == "full" and args.quiet:
+        FORMATS["concise"](findings, stream)
+    else:
+        FORMATS[output_format](findings, stream)
+        if output_format in ("concise", "grouped") and not args.quiet:
+            stream.write(f"Found {len(findings)} error{'s' if len(findings) != 1 else ''}.\n"
+                         if findings else "All checks passed!\n")
 
 
-def _open_output(path: Path | None):
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or the report file (created with its directories)."""
     if path is None:
-        return sys.stdout
+        yield sys.stdout
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "w", encoding="utf-8")
+        handle = open(path, "w", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
 
 
 def run_rules(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ its own ``--select``/``--ignore`` and ``# noqa`` on top.
 from __future__ import annotations
 
 import ast
+import io
 import os
+import tokenize
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,16 @@ from diagnose.lint.config import Settings, load_settings
 @lru_cache(maxsize=1)
 def _settings(cwd: str) -> Settings:
     return load_settings(cwd=Path(cwd))
+
+
+def _encoded(text: str) -> bytes:
+    """The lines flake8 decoded, as the bytes on disk: in the encoding their coding cookie declares."""
+    utf8 = text.encode("utf-8", "surrogateescape")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(utf8).readline)
+        return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return utf8
 
 
 class Plugin:
@@ -39,6 +51,5 @@ class Plugin:
 
         settings = _settings(os.getcwd())
         relative = relative_to_root(Path(self.filename), settings)
-        source = "".join(self.lines).encode("utf-8")
-        for finding in check_source(source, self.filename, settings, relative):
+        for finding in check_source(_encoded("".join(self.lines)), self.filename, settings, relative):
             yield finding.row, finding.column - 1, f"{finding.code} {finding.message}", type(self)

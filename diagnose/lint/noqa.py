@@ -8,7 +8,7 @@ import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from diagnose.lint.finding import Finding, Severity
+from diagnose.lint.finding import Finding
 
 LINE_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 FILE_NOQA = re.compile(r"^\s*#\s*predlint:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,?\s*[A-Z]+[0-9]+)*))?\s*$",

@@ -7,6 +7,7 @@ are checked (and stamped, so the next run can skip them).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from diagnose.lint.cache import Cache, Stamp, stamp
@@ -68,11 +69,11 @@ def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) 
     return sorted(checked, key=lambda c: order[c[0].path])
 
 
-def check_files(paths: list[Path], settings: Settings, jobs: int | None = None,
+def check_files(paths: Sequence[str | os.PathLike[str]], settings: Settings, jobs: int | None = None,
                 cache: Cache | None = None) -> list[FileResult]:
     """Results for every file, in the order of ``paths``; with a cache, only changed files are checked."""
     jobs = jobs or os.cpu_count() or 1
-    names = [str(p) for p in paths]
+    names = [os.fspath(p) for p in paths]
     if cache is None:
         return [result for result, _ in _check_many(names, settings, jobs, stamped=False)]
     results: dict[str, FileResult] = {}

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TextIO
 
 from diagnose.lint.finding import Finding
-from diagnose.report.formats import github, gitlab, grouped, junit, sarif
 from diagnose.report.formats.paths import display_path
 from diagnose.report.formats.sources import SourceLines
 
@@ -110,14 +109,24 @@ def render_statistics(findings: list[Finding], stream: TextIO) -> None:
         stream.write(f"{count:>{width}}\t{code}\t{name}\n")
 
 
-FORMATS: dict[str, Callable[[list[Finding], TextIO], None]] = {
+Renderer = Callable[[list[Finding], TextIO], None]
+
+
+def _deferred(module: str) -> Renderer:
+    """The ``render`` of a :mod:`diagnose.report.formats` module, imported only when that format is used."""
+
+    def render(findings: list[Finding], stream: TextIO) -> None:
+        import importlib
+
+        importlib.import_module(f"diagnose.report.formats.{module}").render(findings, stream)
+
+    return render
+
+
+FORMATS: dict[str, Renderer] = {
     "full": render_full,
     "concise": render_concise,
     "json": render_json,
     "json-lines": render_json_lines,
-    "grouped": grouped.render,
-    "github": github.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
-    "sarif": sarif.render,
+    **{name: _deferred(name) for name in ("grouped", "github", "gitlab", "junit", "sarif")},
 }

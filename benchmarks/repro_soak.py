@@ -1,0 +1,79 @@
+"""Soak test for ``predlint repro``: run N hang repros and check that no process ever survives.
+
+Cycles through the shipped hanging scenarios (or the ones named with --scenario), each run tagged
+in its command line and environment; after each run every process on the machine is checked for
+the tag, independently of the harness's own bookkeeping. Prints one line per run and a summary
+(verdicts, detection latency past --quiet, stack collection time, survivors, wall time).
+
+    python benchmarks/repro_soak.py -n 100            # the issue's bar
+    python benchmarks/repro_soak.py -n 10 --quiet 3 --scenario join_before_drain
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from collections import Counter
+from itertools import cycle, islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from harness_support import ReproRun, leftovers, repro  # noqa: E402
+
+from diagnose.harness.scenarios import load_scenarios  # noqa: E402
+
+
+def soak(names: list[str], runs: int, quiet: float) -> int:
+    """Run the repros; return 0 when every run hung, named its cause and left nothing behind."""
+    expected = {s.name: s.rule for s in load_scenarios()}
+    verdicts: Counter[str] = Counter()
+    latencies, stack_times, walls, failures = [], [], [], []
+    with tempfile.TemporaryDirectory(prefix="predlint-soak-") as report_dir:
+        for index, name in enumerate(islice(cycle(names), runs), 1):
+            run = repro(["--scenario", name, "--quiet", str(quiet)], Path(report_dir))
+            survivors = run.report.get("survivors", []) + leftovers(run)
+            verdicts[run.report.get("verdict", "no report")] += 1
+            walls.append(run.wall_s)
+            if run.report.get("verdict") == "hung":
+                latencies.append(run.report["detected_after_s"] - run.quiet_since_s)
+                stack_times.append(run.stack_seconds)
+            ok = run.report.get("verdict") == "hung" and run.report.get("cause") == expected[name] and not survivors
+            if not ok:
+                failures.append((index, name, run.report.get("summary"), survivors))
+            print(_line(index, name, run, survivors), flush=True)
+    print(f"\n{runs} runs: verdicts {dict(verdicts)}; survivors in {sum(1 for f in failures if f[3])} runs")
+    print(f"detection after the last progress: {_stats(latencies)} (--quiet {quiet:g})")
+    print(f"stack collection: {_stats(stack_times)}; wall per run: {_stats(walls)}")
+    for failure in failures:
+        print("FAILED:", *failure)
+    return 1 if failures else 0
+
+
+def _line(index: int, name: str, run: ReproRun, survivors: list) -> str:
+    report = run.report
+    return (f"{index:4d} {name:28} {report.get('verdict', '?'):8} {report.get('cause')!s:7} "
+            f"detected {report.get('detected_after_s')} s, wall {run.wall_s:.1f} s, survivors {len(survivors)}")
+
+
+def _stats(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    return f"median {statistics.median(values):.2f} s, max {max(values):.2f} s"
+
+
+def main() -> int:
+    hangs = [s.name for s in load_scenarios() if s.outcome == "hang"]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=100)
+    parser.add_argument("--quiet", type=float, default=3.0)
+    parser.add_argument("--scenario", action="append", choices=hangs, help="repeatable; default: all hangs")
+    args = parser.parse_args()
+    return soak(args.scenario or hangs, args.runs, args.quiet)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

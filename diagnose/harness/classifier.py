@@ -1,0 +1,249 @@
+"""Turn the evidence of a run (how it ended, the tree, every thread's stack, the output tail) into
+a verdict and, where one applies, the DLK rule of the static checker that names the cause.
+
+Hang rules are tried most specific first; each is a small predicate over the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from diagnose.harness.evidence import ProcessRecord, Verdict
+from diagnose.harness.roles import is_blocked_feeder, is_forked_child
+from diagnose.harness.tracebacks import last_exception, respawn_loop_error
+
+_TF_FILES = ("/tensorflow/", "/keras/", "/tf_keras/")
+# py-spy's repr of a Keras model argument: <Sequential at 0x...>, <Functional ...>, <...Model ...>
+_MODEL_REPR = re.compile(r"^<(Sequential|Functional|\w*Model)\b")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the classifier sees; ``root`` is the target's own process."""
+
+    state: str
+    returncode: int | None
+    root: ProcessRecord
+    processes: list[ProcessRecord]
+    output_tail: str
+    quiet_s: float
+
+    @property
+    def children(self) -> list[ProcessRecord]:
+        return [p for p in self.processes if p.pid != self.root.pid]
+
+    @property
+    def live_children(self) -> list[ProcessRecord]:
+        return [p for p in self.children if p.alive]
+
+    @property
+    def lost_workers(self) -> list[ProcessRecord]:
+        """Workers that vanished while the root still ran (their parent reaped them)."""
+        return [p for p in self.children if p.status == "exited" and p.role == "worker"]
+
+    def root_waits_in(self, function: str, file_part: str) -> bool:
+        main = self.root.main_thread()
+        return main is not None and main.calls(function, file_part)
+
+
+def classify(evidence: Evidence) -> Verdict:
+    """The verdict for one run."""
+    if evidence.state == "completed":
+        return _ended(evidence)
+    if evidence.state == "timeout":
+        return Verdict("timeout", None, "timeout: still making progress when the hard --timeout expired")
+    for rule in HANG_RULES:
+        verdict = rule(evidence)
+        if verdict is not None:
+            return verdict
+    return Verdict("hung", None, f"hung: cause not recognised (no progress for {evidence.quiet_s:g} s)")
+
+
+# -- hangs -------------------------------------------------------------------------------------
+
+
+def _model_in_child(ev: Evidence) -> Verdict | None:
+    """A stuck child that unpickles a model, or whose task function got a model as an argument."""
+    for process in ev.live_children:
+        if process.calls("_unpickle_model"):
+            how = "is stuck rebuilding the pickled model"
+        elif any(_MODEL_REPR.match(r) for t in process.threads for f in t.frames for r in (f.args or {}).values()):
+            how = "got the model in its task arguments and is stuck running it"
+        else:
+            continue
+        return Verdict(
+            "hung",
+            "DLK101",
+            f"hung: model handed across a process boundary; DLK101 (pid {process.pid} {how} on the "
+            "parent's forked TF runtime)",
+        )
+    return None
+
+
+def _fork_after_tf(ev: Evidence) -> Verdict | None:
+    stuck = [
+        p
+        for p in ev.live_children
+        if is_forked_child(p, ev.root) and any(t.in_file(part) for t in p.python_threads for part in _TF_FILES)
+    ]
+    if stuck:
+        pids = ", ".join(str(p.pid) for p in stuck)
+        return Verdict(
+            "hung",
+            "DLK201",
+            f"hung: fork after TF runtime started; DLK201 (forked pid {pids} stuck in a TF op)",
+        )
+    return None
+
+
+def _join_before_drain(ev: Evidence) -> Verdict | None:
+    feeders = [p for p in ev.live_children if any(is_blocked_feeder(t) for t in p.threads)]
+    if feeders and _root_joins(ev):
+        return Verdict(
+            "hung",
+            "DLK401",
+            f"hung: join before drain; DLK401 (parent in join(), pid {feeders[0].pid}'s queue feeder "
+            "thread is blocked writing to a full pipe)",
+        )
+    return None
+
+
+def _plain_queue_join(ev: Evidence) -> Verdict | None:
+    if re.search(r"'Queue' object has no attribute '(join|task_done)'", ev.output_tail):
+        return Verdict(
+            "hung",
+            "DLK402",
+            "hung: join()/task_done() called on a plain multiprocessing.Queue; DLK402 (it raised "
+            "AttributeError, then the exit waits for workers still blocked in Queue.get)",
+        )
+    return None
+
+
+def _generator_pickling_thread_died(ev: Evidence) -> Verdict | None:
+    if "cannot pickle 'generator' object" in ev.output_tail:
+        return Verdict(
+            "hung",
+            "DLK303",
+            "hung: Keras use_multiprocessing=True under spawn; DLK303 (a background thread died "
+            "pickling the generator and predict waits for batches that never come)",
+        )
+    return None
+
+
+def _respawn_loop(ev: Evidence) -> Verdict | None:
+    """Worker processes die at start-up with the same error and are replaced, over and over."""
+    vanished = [p for p in ev.children if p.status == "exited"]
+    error = respawn_loop_error(len(vanished), ev.output_tail)
+    if error is None:
+        return None
+    keras = any(t.in_file("data_utils") or t.in_file("data_adapter") for t in ev.root.python_threads)
+    cause = "DLK303" if keras else None
+    return Verdict(
+        "hung",
+        cause,
+        f"hung: livelock, worker processes die at start and are respawned forever"
+        f"{'; DLK303 (Keras use_multiprocessing=True under spawn)' if keras else ''} "
+        f"({len(vanished)} died so far with: {error})",
+    )
+
+
+def _lost_pool_worker(ev: Evidence) -> Verdict | None:
+    """The parent waits for pool results while a worker vanished, or while every worker idles
+    waiting for a task: a task went down with a dead worker and will never be answered."""
+    waiting = any(ev.root_waits_in(f, "multiprocessing/pool") for f in ("map", "get", "next", "wait"))
+    workers = [p for p in ev.live_children if p.role == "worker"]
+    idle = bool(workers) and all(p.calls("get", "multiprocessing/queues") and p.calls("worker") for p in workers)
+    if not waiting or not (ev.lost_workers or idle):
+        return None
+    lost = ", ".join(str(p.pid) for p in ev.lost_workers) or "unknown"
+    return Verdict(
+        "hung",
+        None,
+        f"hung: lost pool worker (a worker died, killed by a signal such as the OOM killer, while "
+        f"the parent waits in Pool.map/ApplyResult.get; vanished worker pid: {lost}; the pool "
+        "replaced it and its task is never answered)",
+    )
+
+
+def _thread_queue_to_process(ev: Evidence) -> Verdict | None:
+    main = ev.root.main_thread()
+    in_thread_queue = main is not None and any(
+        f.short_name == "get" and f.file.endswith("/queue.py") for f in main.frames
+    )
+    if in_thread_queue and ev.children and not any(p.role == "worker" for p in ev.live_children):
+        return Verdict(
+            "hung",
+            "DLK104",
+            "hung: queue.Queue handed to a process; DLK104 (parent waits in queue.Queue.get, the "
+            "child put its result into its own copy and is gone)",
+        )
+    return None
+
+
+def _worker_loop_without_exit(ev: Evidence) -> Verdict | None:
+    workers = [p for p in ev.live_children if p.role == "worker"]
+    blocked = [p for p in workers if (m := p.main_thread()) is not None and m.calls("get", "multiprocessing/queues")]
+    if workers and len(blocked) == len(workers) and _root_joins(ev):
+        return Verdict(
+            "hung",
+            "DLK403",
+            f"hung: worker loop without exit; DLK403 (parent in join(), {len(blocked)} worker(s) "
+            "blocked in Queue.get with no sentinel to end their loop)",
+        )
+    return None
+
+
+def _root_joins(ev: Evidence) -> bool:
+    return ev.root_waits_in("join", "multiprocessing") or ev.root_waits_in("_exit_function", "multiprocessing")
+
+
+HANG_RULES: tuple[Callable[[Evidence], Verdict | None], ...] = (
+    _model_in_child,
+    _fork_after_tf,
+    _plain_queue_join,
+    _join_before_drain,
+    _generator_pickling_thread_died,
+    _respawn_loop,
+    _lost_pool_worker,
+    _thread_queue_to_process,
+    _worker_loop_without_exit,
+)
+
+# -- runs that ended ---------------------------------------------------------------------------
+
+# (pattern in the last exception line or output tail, DLK rule, what it means)
+_CRASH_CAUSES: tuple[tuple[str, str | None, str], ...] = (
+    (r"cannot pickle 'generator' object", "DLK102", "a generator was handed to a worker process"),
+    (r"BrokenProcessPool", None, "a worker process of the executor died abruptly (lost pool worker)"),
+    (r"'Queue' object has no attribute '(join|task_done)'", "DLK402", "join()/task_done() on a plain Queue"),
+    (r"cannot pickle '_thread\.(lock|RLock)' object", "DLK104", "a thread queue or lock was handed to a process"),
+    (r"Can't (pickle|get) local object|Can't pickle <function <lambda>", "DLK103", "an unpicklable callable"),
+    (r"has no attribute '(predict|fit|evaluate)_generator'", "DLK301", "a Keras API removed in Keras 3"),
+    (r"unexpected keyword argument '(workers|use_multiprocessing|max_queue_size)'", "DLK301",
+     "a Keras 2 argument passed to Keras 3"),
+)
+
+
+def _ended(ev: Evidence) -> Verdict:
+    code = ev.returncode or 0
+    if code < 0:
+        name = _signal_name(-code)
+        return Verdict("crashed", None, f"crashed: killed by {name}")
+    exception = last_exception(ev.output_tail)
+    if code != 0 and exception:
+        for pattern, rule, meaning in _CRASH_CAUSES:
+            if re.search(pattern, exception) or re.search(pattern, ev.output_tail):
+                suffix = f"; {rule}" if rule else ""
+                return Verdict("crashed", rule, f"crashed: {meaning}{suffix} ({exception})")
+        return Verdict("crashed", None, f"crashed: {exception}")
+    return Verdict("completed", None, f"completed with exit code {code}")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

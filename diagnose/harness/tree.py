@@ -1,0 +1,154 @@
+"""Sample the target's process tree with psutil: who is in it, and how much work it has done.
+
+Every pid ever seen is remembered (with its start time, so a reused pid is not confused with
+it), which lets the tree killer reach grandchildren that left the tree by re-parenting. New
+processes that escaped the tree are found by the run's marker in their environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import psutil
+
+from diagnose.harness.evidence import ProcessRecord
+
+MARKER_ENV = "PREDLINT_RUN_ID"
+# multiprocessing's names in /dev/shm: named semaphores and SharedMemory segments
+_IPC_NAME = re.compile(r"^/dev/shm/(sem\.mp-\S+|psm_\S+)$")
+
+
+@dataclass
+class Seen:
+    """The last sample of one process."""
+
+    process: psutil.Process
+    record: ProcessRecord
+    io_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Work done by the live tree so far, for the watchdog's progress test."""
+
+    cpu_s: float
+    io_bytes: int
+    pids: frozenset[int]
+
+
+@dataclass
+class TreeSampler:
+    """Tracks every process that belonged to the tree rooted at ``root_pid`` (marked ``run_id``)."""
+
+    root_pid: int
+    run_id: str
+    started_at: float
+    seen: dict[int, Seen] = field(default_factory=dict)
+    ipc_paths: set[str] = field(default_factory=set)
+
+    def sample(self) -> Totals:
+        """Refresh every known and newly found process; return the live tree's totals."""
+        for process in self._members():
+            self._refresh(process)
+        live = [s for s in self.seen.values() if s.record.alive]
+        return Totals(
+            cpu_s=sum(s.record.cpu_s for s in live),
+            io_bytes=sum(s.io_bytes for s in live),
+            pids=frozenset(s.record.pid for s in live),
+        )
+
+    def live_pids(self) -> list[int]:
+        return sorted(pid for pid, s in self.seen.items() if s.record.alive)
+
+    def records(self) -> list[ProcessRecord]:
+        return [s.record for s in sorted(self.seen.values(), key=lambda s: s.record.pid)]
+
+    def _members(self) -> list[psutil.Process]:
+        members: dict[int, psutil.Process] = {s.record.pid: s.process for s in self.seen.values() if s.record.alive}
+        try:
+            root = psutil.Process(self.root_pid)
+            members.setdefault(root.pid, root)
+            for child in root.children(recursive=True):
+                members.setdefault(child.pid, child)
+        except psutil.Error:
+            pass
+        for process in find_marked(self.run_id, self.started_at, exclude=members.keys()):
+            members[process.pid] = process
+        return list(members.values())
+
+    def _refresh(self, process: psutil.Process) -> None:
+        entry = self.seen.get(process.pid)
+        if entry is not None and entry.process is not process and not _same(entry.process, process):
+            entry = None  # the pid was reused by an unrelated process
+        try:
+            with process.oneshot():
+                status = process.status()
+                times = process.cpu_times()
+                record = ProcessRecord(
+                    pid=process.pid,
+                    ppid=process.ppid(),
+                    cmdline=entry.record.cmdline if entry else _cmdline(process),
+                    status=status,
+                    cpu_s=times.user + times.system,
+                    rss_bytes=process.memory_info().rss,
+                )
+                io_bytes = _io_bytes(process)
+            self.ipc_paths.update(_ipc_mappings(process.pid))
+        except psutil.NoSuchProcess:
+            if entry is not None:
+                entry.record.status = "exited"
+            return
+        except psutil.AccessDenied:
+            return
+        if process.pid == self.root_pid and entry is not None:
+            record.exitcode = entry.record.exitcode
+        self.seen[process.pid] = Seen(process, record, io_bytes)
+
+
+def find_marked(run_id: str, since: float, exclude: object = ()) -> list[psutil.Process]:
+    """Processes started after ``since`` whose environment carries this run's marker."""
+    found = []
+    for process in psutil.process_iter(["create_time"]):
+        if process.pid in exclude or (process.info["create_time"] or 0) < since - 1:
+            continue
+        try:
+            if process.environ().get(MARKER_ENV) == run_id:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _same(a: psutil.Process, b: psutil.Process) -> bool:
+    try:
+        return a.create_time() == b.create_time()
+    except psutil.Error:
+        return False
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _io_bytes(process: psutil.Process) -> int:
+    """Bytes read and written through any file, pipe or socket (0 when the kernel will not say)."""
+    try:
+        io = process.io_counters()
+    except (psutil.AccessDenied, AttributeError):
+        return 0
+    return io.read_chars + io.write_chars
+
+
+def _ipc_mappings(pid: int) -> set[str]:
+    """multiprocessing's semaphores and shared-memory segments this process has mapped."""
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+            paths = {line.split(None, 5)[5].strip() for line in maps if "/dev/shm/" in line}
+    except (OSError, IndexError):
+        return set()
+    return {path for path in paths if _IPC_NAME.match(path) and os.path.exists(path)}

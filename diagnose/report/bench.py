@@ -1,0 +1,123 @@
+"""Render a benchmark report: a rich table on the terminal, a JSON file and a PNG plot."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from rich.console import Console
+from rich.table import Table
+
+from diagnose.bench.results import BenchReport, ImplementationResult
+
+
+def _number(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def _matches(result: ImplementationResult) -> str:
+    if result.matches_baseline is None:
+        return "ref" if result.key == "baseline" else "–"
+    return "[green]yes[/]" if result.matches_baseline else "[red]NO[/]"
+
+
+def render_table(report: BenchReport, console: Console) -> None:
+    """One table per workload, then the bars and the conditions of the run."""
+    for workload in report.workloads:
+        runs = report.settings.get("repeat", 1)
+        best_of = f", best of {runs} runs" if runs > 1 else ""
+        table = Table(title=f"{workload.name}: {workload.samples:,} samples, batch {workload.batch_size}{best_of}",
+                      caption=workload.description, title_justify="left")
+        for column in ("implementation", "procs", "time s", "samples/s", "speed-up", "start-up s",
+                       "PSS MB", "RSS MB", "same"):
+            table.add_column(column, justify="left" if column in ("implementation", "same") else "right",
+                             no_wrap=column != "same")
+        for r in workload.results:
+            if r.error or r.note:
+                table.add_row(r.label, str(r.workers), f"[red]{r.error}[/]" if r.error else f"[dim]{r.note}[/]",
+                              *[""] * 6)
+                continue
+            speedup = _number(r.speedup, suffix="x")
+            if r.speedup is not None and r.key != "baseline":
+                speedup = f"[{'green' if r.speedup >= 1 else 'yellow'}]{speedup}[/]"
+            table.add_row(r.label, str(r.workers), _number(r.seconds), _number(r.samples_per_second, 0), speedup,
+                          _number(r.startup_seconds), _number(r.peak_tree_pss_mb, 0), _number(r.peak_tree_rss_mb, 0),
+                          _matches(r))
+        console.print(table)
+    bars = Table(title="bars", title_justify="left")
+    for column in ("bar", "target", "measured", "met"):
+        bars.add_column(column)
+    for bar in report.bars:
+        met = "–" if bar.met is None else ("[green]yes[/]" if bar.met else "[red]no[/]")
+        bars.add_row(bar.name, bar.target, bar.measured, met)
+    console.print(bars)
+    m = report.machine
+    cpu = m.get("cpu_during_run", {})
+    others = (f"; other processes used {cpu['other_processes_cpu_seconds']} CPU-s "
+              f"({cpu['other_processes_mean_cores']} cores on average) while this ran "
+              "(above ~0.1 cores the numbers are noisy)" if cpu else "")
+    console.print(
+        f"[dim]{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, TF {m['tensorflow']}, "
+        f"Keras {m['keras']}; {report.started_at} – {report.finished_at}{others}. Speed-up is over the "
+        "single-process baseline; start-up = TF import + model load (+ spawning, for worker pools; included in "
+        "the time of predict_chunked and predict_queued, not of the in-process ones or the warm pools; PyDataset "
+        "spawns its workers inside each predict call). Memory: peak of the whole process tree; "
+        "PSS shares shared-memory pages fairly, RSS counts them in every process. same = np.allclose to "
+        "model.predict.[/]"
+    )
+
+
+def write_reports(report: BenchReport, report_dir: str) -> tuple[str, str]:
+    """Write ``bench-<UTC time>.json`` and ``.png`` into ``report_dir``; never overwrite a file."""
+    os.makedirs(report_dir, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(1000):
+        base = os.path.join(report_dir, f"bench-{stamp}" + (f"-{attempt}" if attempt else ""))
+        try:
+            with open(base + ".json", "x") as handle:
+                json.dump(report.to_dict(), handle, indent=2)
+                handle.write("\n")
+        except FileExistsError:
+            continue
+        write_plot(report, base + ".png")
+        return base + ".json", base + ".png"
+    raise FileExistsError(f"no free report name for bench-{stamp} in {report_dir}")
+
+
+def write_plot(report: BenchReport, path: str) -> None:
+    """Samples/s per implementation, one panel per workload, baseline marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    workloads = report.workloads
+    figure, axes = plt.subplots(1, len(workloads), figsize=(6.5 * len(workloads), 4.2), squeeze=False)
+    colors = {"baseline": "#555555", "tensorflow": "#e08a1e", "keras": "#c0392b", "predlint": "#2a7ab9"}
+    for axis, workload in zip(axes[0], workloads):
+        measured = [r for r in workload.results if r.samples_per_second]
+        labels = [r.label for r in measured]
+        values = [r.samples_per_second for r in measured]
+        bars = axis.barh(labels, values, color=[colors.get(r.family, "#888888") for r in measured])
+        for bar, r in zip(bars, measured):
+            axis.annotate(f" {r.speedup:.2f}x", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                          va="center", fontsize=8)
+        baseline = workload.result("baseline")
+        if baseline and baseline.samples_per_second:
+            axis.axvline(baseline.samples_per_second, color="#555555", linestyle="--", linewidth=1)
+        axis.invert_yaxis()
+        axis.set_xlabel("samples / second (higher is better)")
+        axis.set_title(f"{workload.name} ({workload.samples:,} samples)")
+        axis.set_xlim(0, max(values, default=1) * 1.25)
+    m = report.machine
+    noise = m.get("cpu_during_run", {}).get("other_processes_mean_cores")
+    figure.suptitle(f"predlint bench: {m['cores']} cores, {report.settings['workers']} workers, TF {m['tensorflow']}, "
+                    f"{report.started_at}" + (f", other load {noise} cores" if noise is not None else ""), fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def report_json(report: BenchReport) -> str:
+    """The JSON text of the report (what ``--output-format json`` prints)."""
+    return json.dumps(report.to_dict(), indent=2)

@@ -1,0 +1,1 @@
+"""Machine-readable report formats for CI systems, one module per format, each exposing ``render``."""
