@@ -11,7 +11,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from diagnose.harness.evidence import ProcessRecord, Verdict
+from diagnose.harness.evidence import ProcessRecord, ThreadStack, Verdict
 from diagnose.harness.roles import is_blocked_feeder, is_forked_child
 from diagnose.harness.tracebacks import last_exception, respawn_loop_error
 
@@ -70,7 +70,7 @@ def _model_in_child(ev: Evidence) -> Verdict | None:
     for process in ev.live_children:
         if process.calls("_unpickle_model"):
             how = "is stuck rebuilding the pickled model"
-        elif any(_MODEL_REPR.match(r) for t in process.threads for f in t.frames for r in (f.args or {}).values()):
+        elif any(_MODEL_REPR.match(r) for t in process.threads for f in t.own_frames() for r in (f.args or {}).values()):
             how = "got the model in its task arguments and is stuck running it"
         else:
             continue
@@ -84,11 +84,7 @@ def _model_in_child(ev: Evidence) -> Verdict | None:
 
 
 def _fork_after_tf(ev: Evidence) -> Verdict | None:
-    stuck = [
-        p
-        for p in ev.live_children
-        if is_forked_child(p, ev.root) and any(t.in_file(part) for t in p.python_threads for part in _TF_FILES)
-    ]
+    stuck = [p for p in ev.live_children if is_forked_child(p, ev.root) and any(map(_runs_tf, p.python_threads))]
     if stuck:
         pids = ", ".join(str(p.pid) for p in stuck)
         return Verdict(
@@ -97,6 +93,12 @@ def _fork_after_tf(ev: Evidence) -> Verdict | None:
             f"hung: fork after TF runtime started; DLK201 (forked pid {pids} stuck in a TF op)",
         )
     return None
+
+
+def _runs_tf(thread: ThreadStack) -> bool:
+    """The thread is executing TensorFlow or Keras code right now."""
+    frame = thread.innermost_python_frame()
+    return frame is not None and any(part in frame.file for part in _TF_FILES)
 
 
 def _join_before_drain(ev: Evidence) -> Verdict | None:

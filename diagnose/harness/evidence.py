@@ -36,6 +36,18 @@ class ThreadStack:
     state: str | None = None
     wchan: str | None = None
 
+    def own_frames(self) -> list[Frame]:
+        """The frames this process ran itself: below ``BaseProcess._bootstrap`` a forked child's
+        stack still shows the parent's frames that led to the fork."""
+        for index, frame in enumerate(self.frames):
+            if frame.short_name == "_bootstrap" and "multiprocessing" in frame.file:
+                return self.frames[:index]
+        return self.frames
+
+    def innermost_python_frame(self) -> Frame | None:
+        """The frame executing now, skipping native frames (``--native``)."""
+        return next((f for f in self.frames if f.file.endswith(".py")), None)
+
     def calls(self, function: str, file_part: str = "") -> bool:
         """Whether any frame runs ``function`` (bare name) in a file whose path contains ``file_part``."""
         return any(f.short_name == function and file_part in f.file for f in self.frames)
