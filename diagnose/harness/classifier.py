@@ -70,7 +70,7 @@ def _model_in_child(ev: Evidence) -> Verdict | None:
     for process in ev.live_children:
         if process.calls("_unpickle_model"):
             how = "is stuck rebuilding the pickled model"
-        elif any(_MODEL_REPR.match(r) for t in process.threads for f in t.own_frames() for r in (f.args or {}).values()):
+        elif any(_MODEL_REPR.match(arg) for t in process.threads for arg in _arguments(t)):
             how = "got the model in its task arguments and is stuck running it"
         else:
             continue
@@ -93,6 +93,11 @@ def _fork_after_tf(ev: Evidence) -> Verdict | None:
             f"hung: fork after TF runtime started; DLK201 (forked pid {pids} stuck in a TF op)",
         )
     return None
+
+
+def _arguments(thread: ThreadStack) -> list[str]:
+    """Reprs of the arguments of the frames the process ran itself (not the parent's, pre-fork)."""
+    return [value for frame in thread.own_frames() for value in (frame.args or {}).values()]
 
 
 def _runs_tf(thread: ThreadStack) -> bool:

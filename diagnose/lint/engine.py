@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
-from diagnose.lint.noqa import apply_noqa, file_exemptions, unused_noqa_wanted
+from diagnose.lint.noqa import apply_noqa, file_exemptions, physical_lines, unused_noqa_wanted
 
 # A file that mentions none of these cannot match any rule, so it is not parsed at all. Process rules need
 # an import of multiprocessing/concurrent.futures/joblib to know a pool or a queue; Keras rules need Keras words.
@@ -76,11 +76,19 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
     except (ValueError, RecursionError, MemoryError) as exc:
         found = [syntax_error(path, f"cannot parse file: {exc}", 1, 1)]
     else:
-        found = list(analyse(tree, path, settings, enabled))
+        found = list(analyse(tree, path, settings, enabled, physical_lines(text)))
     return apply_noqa(found, text, path, enabled, exempt_file)
 
 
-def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str]):
+def _column(lines: list[str], row: int, byte_offset: int) -> int:
+    """1-based character column of an AST offset (which counts UTF-8 bytes), as ruff reports columns."""
+    line = lines[row - 1] if 0 < row <= len(lines) else ""
+    if line.isascii():
+        return byte_offset + 1
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+
+
+def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str], lines: list[str]):
     """Run the enabled rules over a parsed module; yields findings (before noqa)."""
     from diagnose.lint.index import ModuleIndex
     from diagnose.lint.rule import ModuleFacts
@@ -97,11 +105,13 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
             continue
         for report in rule_cls().check(facts):
             node = report.node
-            row, col = node.lineno, node.col_offset + 1  # type: ignore[attr-defined]
-            end_row = getattr(node, "end_lineno", None) or row
-            end_col = (getattr(node, "end_col_offset", None) or col - 1) + 1
-            if isinstance(node, ast.ExceptHandler) or isinstance(node, (ast.While, ast.Try)):
+            row = node.lineno  # type: ignore[attr-defined]
+            col = _column(lines, row, node.col_offset)  # type: ignore[attr-defined]
+            if isinstance(node, (ast.ExceptHandler, ast.While)):  # the keyword, not the whole block
                 end_row, end_col = row, col + len("except" if isinstance(node, ast.ExceptHandler) else "while")
+            else:
+                end_row = getattr(node, "end_lineno", None) or row
+                end_col = _column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name, report.message,
                           report.severity or rule_cls.severity, row)
 

@@ -121,17 +121,19 @@ def _walk(root: Path, settings: Settings) -> list[Path]:
         directory, rules = stack.pop()
         rules = rules + parse_gitignore(str(directory))
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = list(os.scandir(directory))  # discover() sorts what it returns
         except OSError:
             continue
         for entry in entries:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if not is_dir and not entry.name.endswith(".py"):
+                continue  # most entries (e.g. __pycache__/*.pyc) need no exclude or .gitignore matching
             path = Path(entry.path)
             absolute = Path(os.path.abspath(entry.path)).as_posix()
-            is_dir = entry.is_dir(follow_symlinks=False)
             if entry.name == ".git" or is_excluded(path, settings) or _ignored(rules, absolute, is_dir):
                 continue
             if is_dir:
                 stack.append((path, rules))
-            elif entry.name.endswith(".py") and entry.is_file():
+            elif entry.is_file():
                 found.append(path)
     return found
