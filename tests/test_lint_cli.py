@@ -173,3 +173,12 @@ def test_readme_lists_every_rule() -> None:
     readme = (FIXTURES.parents[1] / "README.md").read_text()
     for rule in all_rules():
         assert f"| {rule.code} | {rule.name} | {'on' if rule.default_enabled else 'off'} |" in readme
+
+
+def test_bench_lint_prints_ratios() -> None:
+    result = predlint("bench", "lint", str(FIXTURES), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "predlint check (all rules)" in result.stdout and "ast.parse of every file" in result.stdout
+    assert "predlint --version:" in result.stdout
+    missing = predlint("bench", "lint", "no/such/dir")
+    assert missing.returncode == 2 and "No such file or directory" in missing.stderr

@@ -61,7 +61,7 @@ def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) 
         return _check_batch(paths, settings, stamped)
     from concurrent.futures import ProcessPoolExecutor
 
-    batches = _batches(paths, jobs * 4)
+    batches = _batches(paths, jobs * 16)  # many small batches: idle workers take the next one
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         checked = [c for batch in pool.map(_check_batch, batches, [settings] * len(batches),
                                            [stamped] * len(batches)) for c in batch]
