@@ -9,21 +9,8 @@ from diagnose.lint.config import Settings
 from diagnose.lint.engine import check_path
 from diagnose.lint.finding import Finding
 from diagnose.report.lint_output import FORMATS
+from lint_support import CLEAN, HAZARD  # noqa: F401 - shared with the CI-integration tests
 
-# Two findings (DLK201 on line 9, DLK101 on line 10) in a file of a project laid out by ``make_project``.
-HAZARD = """\
-import multiprocessing
-from tensorflow import keras
-
-def work(x):
-    return x
-
-if __name__ == "__main__":
-    model = keras.models.load_model("m.keras")
-    with multiprocessing.Pool(2) as pool:
-        pool.map(work, [model])
-"""
-CLEAN = "import multiprocessing\n"
 
 
 def make_project(root: Path, files: dict[str, str]) -> Path:

@@ -39,11 +39,6 @@ class ReproRun:
     def quiet_since_s(self) -> float:
         return float(re.search(r"no progress since ([\d.]+) s", self.report["summary"])[1])
 
-    @property
-    def stack_seconds(self) -> float:
-        note = next(n for n in self.report["stack_notes"] if n.startswith("stacks collected in"))
-        return float(re.search(r"([\d.]+) s", note)[1])
-
 
 def repro(args: list[str], report_dir: Path, timeout: float = OUTER_TIMEOUT_S) -> ReproRun:
     """Run ``predlint repro --output-format json ARGS -- <tag>``; the tag lands in the target's

@@ -13,6 +13,20 @@ from diagnose.lint.finding import Finding
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "lint"
+# Two findings (DLK201 on line 9, DLK101 on line 10) in a file of a project laid out by a test project.
+HAZARD = """\
+import multiprocessing
+from tensorflow import keras
+
+def work(x):
+    return x
+
+if __name__ == "__main__":
+    model = keras.models.load_model("m.keras")
+    with multiprocessing.Pool(2) as pool:
+        pool.map(work, [model])
+"""
+CLEAN = "import multiprocessing\n"
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>DLK\d{3}(?:\s*,\s*DLK\d{3})*)")
 
 

@@ -7,27 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lint_support import FIXTURES, predlint
-
-HAZARD = """\
-import multiprocessing
-from tensorflow import keras
-
-def work(x):
-    return x
-
-if __name__ == "__main__":
-    model = keras.models.load_model("m.keras")
-    with multiprocessing.Pool(2) as pool:
-        pool.map(work, [model])
-"""
+from lint_support import CLEAN, FIXTURES, HAZARD, predlint
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "job.py").write_text(HAZARD)
-    (tmp_path / "src" / "clean.py").write_text("import multiprocessing\n")
+    (tmp_path / "src" / "clean.py").write_text(CLEAN)
     return tmp_path
 
 
