@@ -47,7 +47,7 @@ def _best_of(commands: dict[str, list[str]]) -> dict[str, float]:
     best = {name: float("inf") for name in commands}
     for _ in range(ROUNDS):
         for name, command in commands.items():
-            best[name] = min(best[name], _time(lambda: _run(command)))
+            best[name] = min(best[name], _time(lambda command=command: _run(command)))
     return best
 
 

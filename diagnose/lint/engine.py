@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
-from diagnose.lint.noqa import apply_noqa, file_exemptions, physical_lines, unused_noqa_wanted
+from diagnose.lint.noqa import (
+    apply_noqa,
+    file_exemptions,
+    physical_lines,
+    unused_noqa_wanted,
+)
 
 # A file that mentions none of these cannot match any rule, so it is not parsed at all. Process rules need
 # an import of multiprocessing/concurrent.futures/joblib to know a pool or a queue; Keras rules need Keras words.

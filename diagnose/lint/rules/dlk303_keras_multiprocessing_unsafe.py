@@ -4,7 +4,9 @@ from collections.abc import Iterator
 
 from diagnose.lint.events import DatasetBuild, KerasCall
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing
+from diagnose.lint.rules.dlk302_generator_with_multiprocessing import (
+    uses_multiprocessing,
+)
 from diagnose.lint.values import Kind, Value
 
 

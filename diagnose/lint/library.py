@@ -1,0 +1,219 @@
+"""What calls into the libraries predlint knows mean: multiprocessing, concurrent.futures, joblib, queue,
+functools/itertools, TensorFlow and Keras. A mixin of :class:`~diagnose.lint.walker.Walker`, which owns the
+state these methods read and update (start method, TF runtime, events) and the expression evaluation."""
+
+from __future__ import annotations
+
+import ast
+
+from diagnose.lint.events import Join, KerasCall, QueueOp, Spawn, Submit
+from diagnose.lint.names import keras_member
+from diagnose.lint.values import UNKNOWN, Kind, Value, elements, handed_over
+
+POOL_TASK_METHODS = {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async"}
+EXECUTOR_TASK_METHODS = {"submit", "map"}
+KERAS_RUN_METHODS = {"fit", "predict", "evaluate", "fit_generator", "predict_generator", "evaluate_generator"}
+QUEUE_METHODS = {"put", "put_nowait", "get", "get_nowait", "join", "task_done"}
+MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "load_model", "models.load_model",
+                   "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
+                   "models.model_from_config"}
+# tf.* calls that configure or decorate without starting the runtime.
+TF_NON_STARTING = ("tensorflow.config.threading.", "tensorflow.get_logger", "tensorflow.compat.v1.logging.",
+                   "tensorflow.autograph.", "tensorflow.random.set_seed", "tensorflow.function",
+                   "tensorflow.TensorSpec", "tensorflow.compat.v1.disable_", "tensorflow.compat.v1.enable_",
+                   "tensorflow.keras.", "tensorflow.debugging.set_log_device_placement",
+                   "tensorflow.config.set_soft_device_placement", "tensorflow.io.gfile.")
+KERAS_STARTING = ("ops.", "random.", "backend.")
+ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
+THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
+                 "multiprocessing.dummy.Queue"}
+TRACKED_MODULES = {"multiprocessing", "concurrent", "queue", "functools", "itertools", "os", "joblib", "tensorflow",
+                   "keras", "tf_keras", "zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
+ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
+MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
+
+
+def const(node: ast.expr | None) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+class LibraryCalls:
+    """Calls of imported names and methods of known values: pools, processes, queues, models, enqueuers."""
+
+    def call_ref(self, node: ast.Call, qualname: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
+        if qualname in ("multiprocessing.dummy.Pool", "multiprocessing.ThreadPool"):
+            return Value(Kind.THREAD_POOL, node)
+        mp_name = qualname[len("multiprocessing."):] if qualname.startswith("multiprocessing.") else None
+        if mp_name is not None and not mp_name.startswith("dummy"):
+            return self.multiprocessing_call(node, mp_name, self.start_method, args, kwargs)
+        if qualname in THREAD_QUEUES:
+            return Value(Kind.THREAD_QUEUE, node, qualname=qualname)
+        if qualname == "concurrent.futures.ProcessPoolExecutor":
+            context = kwargs.get("mp_context")
+            method = context.start_method if context is not None and context.kind is Kind.CONTEXT else None
+            return self.spawn(node, "executor", Kind.EXECUTOR, method, None, [], kwargs.get("initializer"),
+                              kwargs.get("initargs"))
+        if qualname == "concurrent.futures.ThreadPoolExecutor":
+            return Value(Kind.THREAD_EXECUTOR, node)
+        if qualname == "os.fork":
+            return self.spawn(node, "fork", Kind.PROCESS, "fork", None, [], None, None)
+        if qualname == "joblib.delayed" and args:
+            return Value(Kind.PARTIAL, node, base=args[0], attr="delayed")
+        if qualname == "joblib.Parallel":
+            threads = {const(k.value) for k in node.keywords if k.arg in ("backend", "prefer")} & {"threading", "threads"}
+            return Value(Kind.THREAD_POOL if threads else Kind.JOBLIB, node, start_method="loky")
+        if qualname == "functools.partial" and args:
+            return Value(Kind.PARTIAL, node, base=args[0], items=[*args[1:], *kwargs.values()])
+        if qualname in ("itertools.repeat",) and args:
+            return Value(Kind.CONTAINER, node, items=[args[0]])
+        if qualname in ("zip", "itertools.product", "itertools.zip_longest", "enumerate"):
+            return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
+        if qualname in ITERATION_BUILTINS:
+            return Value(Kind.CONTAINER, node, items=elements(args[0]) if args else [])
+        return self.tf_call(node, qualname, args)
+
+    def tf_call(self, node: ast.Call, qualname: str, args: list[Value]) -> Value:
+        member = keras_member(qualname)
+        if member is not None:
+            path, version = member
+            version = version or self.keras_version
+            if path in MODEL_FACTORIES or path.startswith("applications.") or qualname.startswith("tensorflow.keras.applications."):
+                self.start_tf(node, "model built" if "load" not in path else "model loaded")
+                return Value(Kind.MODEL, node, keras_version=version)
+            if path.endswith("ImageDataGenerator"):
+                return Value(Kind.IMAGE_DATAGEN, node)
+            if path.endswith(ENQUEUERS):
+                self.enqueuer(node, path.rsplit(".", 1)[-1], args)
+            elif path.startswith(KERAS_STARTING):
+                self.start_tf(node, f"{qualname}() ran")
+            return UNKNOWN
+        if qualname in ("tensorflow.saved_model.load", "tensorflow.compat.v1.saved_model.load",
+                        "tensorflow.compat.v2.saved_model.load"):
+            self.start_tf(node, "SavedModel loaded")
+            return Value(Kind.MODEL, node, keras_version=self.keras_version)
+        if qualname.startswith("tensorflow.") and not qualname.startswith(TF_NON_STARTING):
+            self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
+        return UNKNOWN
+
+    def enqueuer(self, node: ast.Call, name: str, args: list[Value]) -> None:
+        """Keras 2's GeneratorEnqueuer/OrderedEnqueuer (or a hand-copied one): its own process workers."""
+        data_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("generator", "sequence")), None)
+        self.record(KerasCall, node, method=name, receiver=UNKNOWN, keras_version=2,
+                    keywords={k.arg: k.value for k in node.keywords if k.arg},
+                    data=args[0] if node.args and args else self.expr(data_node) if data_node is not None else UNKNOWN,
+                    start_method=self.effective_start_method)
+
+    def multiprocessing_call(self, node: ast.Call, name: str, method: str | None, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        """multiprocessing.X(...) or ctx.X(...), with the context's start method if any."""
+        if name == "get_context":
+            chosen = const(node.args[0]) if node.args else const(next((k.value for k in node.keywords if k.arg == "method"), None))
+            return Value(Kind.CONTEXT, node, start_method=chosen if isinstance(chosen, str) else method)
+        if name == "set_start_method":
+            chosen = const(node.args[0]) if node.args else None
+            if isinstance(chosen, str) and not self.in_child:
+                self.start_method = chosen
+            return UNKNOWN
+        if name == "Pool":
+            initializer = kwargs.get("initializer") or (args[1] if len(args) > 1 else None)
+            initargs = kwargs.get("initargs") or (args[2] if len(args) > 2 else None)
+            context = kwargs.get("context")
+            if context is not None and context.kind is Kind.CONTEXT:
+                method = context.start_method
+            return self.spawn(node, "pool", Kind.POOL, method, None, [], initializer, initargs)
+        if name == "Process":
+            target = kwargs.get("target") or (args[1] if len(args) > 1 else None)
+            proc_args = kwargs.get("args") or (args[3] if len(args) > 3 else None)
+            handed = elements(proc_args) if proc_args is not None else []
+            extra = kwargs.get("kwargs")
+            value = self.spawn(node, "process", Kind.PROCESS, method, target, handed + (extra.items if extra else []),
+                               None, None)
+            value.daemon = const(next((k.value for k in node.keywords if k.arg == "daemon"), None)) is True
+            return value
+        if name in MP_QUEUES:
+            return Value(MP_QUEUES[name], node)
+        if name == "Manager":
+            return Value(Kind.MANAGER, node)
+        return UNKNOWN
+
+    def spawn(self, node: ast.Call, api: str, kind: Kind, method: str | None, target: Value | None,
+              handed: list[Value], initializer: Value | None, initargs: Value | None) -> Value:
+        start_method = method or self.effective_start_method
+        value = Value(kind, node, start_method=start_method, target=target, args=handed)
+        init_handed = elements(initargs) if initargs is not None else []
+        self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
+                    handed=handed_over(handed + init_handed), initializer=initializer,
+                    tf_started=self.tf_started, import_time=self.import_time and not self.in_child)
+        if target is not None:
+            self.walk_worker(target, handed, value)
+        if initializer is not None:
+            self.walk_worker(initializer, init_handed, value)
+        return value
+
+    # ----- method calls -------------------------------------------------------------------------
+    def call_method(self, node: ast.Call, method: Value, args: list[Value], kwargs: dict[str, Value],
+                    discarded: bool) -> Value:
+        receiver, attr = method.base or UNKNOWN, method.attr or ""
+        kind = receiver.kind
+        if kind is Kind.CONTEXT:
+            return self.multiprocessing_call(node, attr, receiver.start_method, args, kwargs)
+        if kind is Kind.MANAGER:
+            return Value(Kind.UNKNOWN, node)
+        if kind is Kind.POOL and attr in POOL_TASK_METHODS or kind is Kind.EXECUTOR and attr in EXECUTOR_TASK_METHODS:
+            return self.submit(node, receiver, attr, args, kwargs, discarded)
+        if kind is Kind.PROCESS and attr == "join":
+            self.record(Join, node, process=receiver)
+        if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
+            self.record(QueueOp, node, op=attr, queue=receiver, worker_of=self.frame.worker_of)
+        if kind is Kind.MODEL or (kind is Kind.UNKNOWN and attr in KERAS_RUN_METHODS):
+            return self.model_call(node, receiver, attr, args)
+        if kind is Kind.IMAGE_DATAGEN and attr.startswith("flow"):
+            return Value(Kind.KERAS_ITERATOR, node)
+        if kind is Kind.CONTAINER and attr in ("append", "extend", "add", "insert"):
+            for value in args[-1:]:
+                receiver.items.extend(value.items if attr == "extend" else [value])
+        if kind is Kind.INSTANCE and method.info is not None:
+            return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
+        return UNKNOWN
+
+    def model_call(self, node: ast.Call, receiver: Value, attr: str, args: list[Value]) -> Value:
+        if receiver.kind is Kind.MODEL:
+            self.start_tf(node, f"model.{attr}() ran")
+        if attr in KERAS_RUN_METHODS:
+            data_node = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in ("x", "generator")), None)
+            self.record(KerasCall, node, method=attr, receiver=receiver,
+                        keras_version=receiver.keras_version or self.keras_version,
+                        keywords={k.arg: k.value for k in node.keywords if k.arg},
+                        data=self.expr(data_node) if data_node is not None else UNKNOWN,
+                        start_method=self.effective_start_method)
+        return UNKNOWN
+
+    def joblib_run(self, node: ast.Call, parallel: Value, tasks: Value) -> Value:
+        """``Parallel(n_jobs=N)(delayed(f)(x) for x in xs)``: every task's arguments are pickled to a worker."""
+        handed = [v for task in tasks.items for v in task.flatten()]
+        self.record(Submit, node, method="Parallel", pool=parallel, func=UNKNOWN, handed=handed, discarded=False)
+        return Value(Kind.CONTAINER, node)
+
+    def submit(self, node: ast.Call, pool: Value, method: str, args: list[Value], kwargs: dict[str, Value],
+               discarded: bool) -> Value:
+        func = args[0] if args else kwargs.get("func") or kwargs.get("fn") or UNKNOWN
+        rest = args[1:]
+        if method in ("apply", "apply_async"):
+            call_args = elements(rest[0]) if rest else elements(kwargs.get("args", UNKNOWN))
+            call_args += [v for k, v in kwargs.items() if k == "kwds"]
+            worker_args = call_args
+        elif method == "submit":
+            call_args = rest + [v for k, v in kwargs.items() if k not in ("fn", "func")]
+            worker_args = call_args
+        else:
+            iterables = rest or [v for k, v in kwargs.items() if k == "iterable"]
+            call_args = [e for it in iterables for e in elements(it)]
+            first = elements(iterables[0]) if iterables else []
+            worker_args = elements(first[0]) if method.startswith("starmap") and first else first[:1]
+            if pool.kind is Kind.EXECUTOR:
+                worker_args = [els[0] for els in (elements(it) for it in iterables) if els]
+        self.record(Submit, node, method=method, pool=pool, func=func, handed=handed_over([*call_args, func]),
+                    discarded=discarded, keywords={k.arg for k in node.keywords if k.arg})
+        self.walk_worker(func, worker_args, pool)
+        return Value(Kind.ASYNC_RESULT, node)
