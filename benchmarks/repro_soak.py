@@ -40,7 +40,7 @@ def soak(names: list[str], runs: int, quiet: float) -> int:
             walls.append(run.wall_s)
             if run.report.get("verdict") == "hung":
                 latencies.append(run.report["detected_after_s"] - run.quiet_since_s)
-                stack_times.append(run.stack_seconds)
+                stack_times.append(run.report["stack_collection_s"])
             ok = run.report.get("verdict") == "hung" and run.report.get("cause") == expected[name] and not survivors
             if not ok:
                 failures.append((index, name, run.report.get("summary"), survivors))

@@ -17,6 +17,8 @@ class ImplementationResult:
     samples_per_second: float | None = None
     speedup: float | None = None  # baseline seconds / seconds
     startup_seconds: float | None = None
+    cpu_seconds: float | None = None  # CPU time of the whole process tree per run: noise-free work
+    other_load_cores: float | None = None  # cores other processes kept busy meanwhile: the noise
     peak_tree_rss_mb: float | None = None
     peak_tree_pss_mb: float | None = None
     processes: list[dict[str, Any]] = field(default_factory=list)  # per process: pid, role, peaks

@@ -132,7 +132,7 @@ def _measure(
         implementation.key, implementation.label, implementation.family, 1 if in_process else ctx.workers
     )
     try:
-        with TreeMemorySampler() as memory:
+        with TreeMemorySampler() as memory, OtherLoadMeter() as load:
             runs = [implementation.run(ctx) for _ in range(repeat)]
     except Exception as exc:  # one broken implementation must not sink the whole run
         result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -142,6 +142,8 @@ def _measure(
     result.runs_seconds = [round(run.seconds, 3) for run in runs]
     result.seconds = outcome.seconds
     result.samples_per_second = samples / outcome.seconds
+    result.cpu_seconds = round(load.tree_cpu_seconds / repeat, 2)
+    result.other_load_cores = round(load.other_cpu_seconds / load.wall_seconds, 2)
     result.startup_seconds = ctx.in_process_startup_seconds if in_process else outcome.startup_seconds
     result.peak_tree_rss_mb = round(memory.peak_tree_rss_mb, 1)
     result.peak_tree_pss_mb = round(memory.peak_tree_pss_mb, 1)

@@ -130,14 +130,22 @@ def _plain_queue_join(ev: Evidence) -> Verdict | None:
 
 
 def _generator_pickling_thread_died(ev: Evidence) -> Verdict | None:
-    if "cannot pickle 'generator' object" in ev.output_tail:
+    """A thread died pickling a generator for a worker process; whoever waits for it waits forever."""
+    if "cannot pickle 'generator' object" not in ev.output_tail:
+        return None
+    if _in_keras_data_loading(ev.root):
         return Verdict(
             "hung",
             "DLK303",
             "hung: Keras use_multiprocessing=True under spawn; DLK303 (a background thread died "
             "pickling the generator and predict waits for batches that never come)",
         )
-    return None
+    return Verdict(
+        "hung",
+        "DLK102",
+        "hung: generator handed to a worker process; DLK102 (pickling it failed in a background "
+        "thread and the parent waits for results that never come)",
+    )
 
 
 def _respawn_loop(ev: Evidence) -> Verdict | None:
@@ -146,15 +154,16 @@ def _respawn_loop(ev: Evidence) -> Verdict | None:
     error = respawn_loop_error(len(vanished), ev.output_tail)
     if error is None:
         return None
-    keras = any(t.in_file("data_utils") or t.in_file("data_adapter") for t in ev.root.python_threads)
-    cause = "DLK303" if keras else None
-    return Verdict(
-        "hung",
-        cause,
-        f"hung: livelock, worker processes die at start and are respawned forever"
-        f"{'; DLK303 (Keras use_multiprocessing=True under spawn)' if keras else ''} "
-        f"({len(vanished)} died so far with: {error})",
-    )
+    summary = "hung: livelock, worker processes die at start and are respawned forever"
+    died = f"({len(vanished)} died so far with: {error})"
+    if _in_keras_data_loading(ev.root):
+        return Verdict("hung", "DLK303", f"{summary}; DLK303 (Keras use_multiprocessing=True under spawn) {died}")
+    return Verdict("hung", None, f"{summary} {died}")
+
+
+def _in_keras_data_loading(process: ProcessRecord) -> bool:
+    """Some thread runs Keras's data loading (tf_keras ``data_utils`` enqueuers, Keras 3 data adapters)."""
+    return any(t.in_file("data_utils") or t.in_file("data_adapter") for t in process.python_threads)
 
 
 def _lost_pool_worker(ev: Evidence) -> Verdict | None:

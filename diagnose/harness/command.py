@@ -17,7 +17,7 @@ DEFAULT_QUIET_S = 10.0
 DEFAULT_TIMEOUT_S = 1800.0
 OUTPUT_FORMATS = ("full", "json")
 STACK_METHODS = ("auto", "py-spy", "faulthandler")
-REPRO_OPTIONS = ("--quiet", "--timeout", "--native", "--stacks", "--output-format", "--report-dir", "--scenario")
+REPRO_OPTIONS = ("--quiet", "--timeout", "--python", "--native", "--stacks", "--output-format", "--report-dir")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"seconds without progress before a hang is declared (default {DEFAULT_QUIET_S:g})")
     repro.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT_S, metavar="S",
                        help=f"hard limit on the whole run in seconds, 0 for none (default {DEFAULT_TIMEOUT_S:g})")
-    repro.add_argument("--native", action="store_true", help="include native frames (py-spy --native)")
+    repro.add_argument("--python", default=sys.executable, metavar="PATH",
+                       help="interpreter that runs the target (default: the one running predlint)")
+    repro.add_argument("--native", action="store_true", help="include native frames (py-spy --native; slower)")
     repro.add_argument("--stacks", choices=STACK_METHODS, default="auto",
                        help="how to dump stacks: py-spy, then faulthandler for what it missed (auto), or one only")
     repro.add_argument("--output-format", choices=OUTPUT_FORMATS, default="full",
@@ -65,7 +67,7 @@ def run_repro(args: argparse.Namespace) -> int:
         target_args = target_args[1:]
     else:
         _warn_misplaced_options(target_args)
-    target = resolve(script, args.module, args.scenario, target_args)
+    target = resolve(script, args.module, args.scenario, target_args, args.python)
     try:
         import psutil  # noqa: F401 - fail early with an install hint
     except ImportError:

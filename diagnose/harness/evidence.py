@@ -109,6 +109,7 @@ class ReproReport:
     elapsed_s: float
     detected_after_s: float | None
     stack_method: str
+    stack_collection_s: float | None
     processes: list[ProcessRecord]
     survivors: list[dict[str, Any]]
     stack_notes: list[str]
@@ -133,6 +134,7 @@ class ReproReport:
             "html_path": self.html_path,
             "exit_code": self.exit_code,
             "target": self.target,
+            "stack_collection_s": None if self.stack_collection_s is None else round(self.stack_collection_s, 3),
             "stack_notes": self.stack_notes,
             "cleaned_ipc": self.cleaned_ipc,
             "output_tail": self.output_tail,

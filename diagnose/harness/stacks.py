@@ -26,7 +26,6 @@ from diagnose.harness.wchan import kernel_threads
 PY_SPY_TIMEOUT_S = 10.0
 FAULTHANDLER_TIMEOUT_S = 3.0
 ARG_REPR_CHARS = 120
-METHODS = ("auto", "py-spy", "faulthandler")
 
 _FH_THREAD = re.compile(r"^(?:Current thread|Thread) (0x[0-9a-f]+)", re.MULTILINE)
 _FH_FRAME = re.compile(r'^\s+File "(.*)", line (\d+|\?\?\?) in (.+)$')

@@ -102,8 +102,6 @@ class TreeSampler:
             return
         except psutil.AccessDenied:
             return
-        if process.pid == self.root_pid and entry is not None:
-            record.exitcode = entry.record.exitcode
         self.seen[process.pid] = Seen(process, record, io_bytes)
 
 

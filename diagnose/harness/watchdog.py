@@ -55,7 +55,6 @@ class WatchResult:
     """How the watch ended: ``completed`` (root exited), ``hung`` or ``timeout`` (tree still alive)."""
 
     state: str
-    elapsed_s: float
     detected_after_s: float | None
     quiet_since_s: float | None
     returncode: int | None
@@ -99,7 +98,7 @@ class Watchdog:
             now = self.elapsed()
             if returncode is not None:
                 self._record_exit(returncode)
-                return WatchResult("completed", now, None, None, returncode)
+                return WatchResult("completed", None, None, returncode)
             totals = self.sampler.sample()
             new_output = self._output_bytes()
             cpu_step = totals.cpu_s - cpu_anchor
@@ -112,11 +111,11 @@ class Watchdog:
                 cpu_anchor, progress_at = totals.cpu_s, now
             last, output = totals, new_output
             if now - progress_at >= self.quiet_s:
-                return WatchResult("hung", now, now, progress_at, None)
+                return WatchResult("hung", now, progress_at, None)
             if self._respawn_loop():
-                return WatchResult("hung", now, now, None, None)
+                return WatchResult("hung", now, None, None)
             if self.timeout_s and now >= self.timeout_s:
-                return WatchResult("timeout", now, None, None, None)
+                return WatchResult("timeout", None, None, None)
             time.sleep(SAMPLE_INTERVAL_S)
 
     def output_tail(self, limit: int = TAIL_BYTES) -> str:

@@ -10,6 +10,8 @@ from rich.table import Table
 
 from diagnose.bench.results import BenchReport, ImplementationResult
 
+NOISY_CORES = 0.1  # other processes using more than this make a row's timing unreliable
+
 
 def _number(value: float | None, digits: int = 2, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
@@ -21,6 +23,12 @@ def _matches(result: ImplementationResult) -> str:
     return "[green]yes[/]" if result.matches_baseline else "[red]NO[/]"
 
 
+def _noise(cores: float | None) -> str:
+    if cores is None:
+        return "–"
+    return f"[{'red' if cores > NOISY_CORES else 'dim'}]{cores:.2f}[/]"
+
+
 def render_table(report: BenchReport, console: Console) -> None:
     """One table per workload, then the bars and the conditions of the run."""
     for workload in report.workloads:
@@ -29,20 +37,20 @@ def render_table(report: BenchReport, console: Console) -> None:
         table = Table(title=f"{workload.name}: {workload.samples:,} samples, batch {workload.batch_size}{best_of}",
                       caption=workload.description, title_justify="left")
         for column in ("implementation", "procs", "time s", "samples/s", "speed-up", "start-up s",
-                       "PSS MB", "RSS MB", "same"):
+                       "CPU s", "PSS MB", "RSS MB", "same", "others"):
             table.add_column(column, justify="left" if column in ("implementation", "same") else "right",
                              no_wrap=column != "same")
         for r in workload.results:
             if r.error or r.note:
                 table.add_row(r.label, str(r.workers), f"[red]{r.error}[/]" if r.error else f"[dim]{r.note}[/]",
-                              *[""] * 6)
+                              *[""] * 8)
                 continue
             speedup = _number(r.speedup, suffix="x")
             if r.speedup is not None and r.key != "baseline":
                 speedup = f"[{'green' if r.speedup >= 1 else 'yellow'}]{speedup}[/]"
             table.add_row(r.label, str(r.workers), _number(r.seconds), _number(r.samples_per_second, 0), speedup,
-                          _number(r.startup_seconds), _number(r.peak_tree_pss_mb, 0), _number(r.peak_tree_rss_mb, 0),
-                          _matches(r))
+                          _number(r.startup_seconds), _number(r.cpu_seconds, 1), _number(r.peak_tree_pss_mb, 0),
+                          _number(r.peak_tree_rss_mb, 0), _matches(r), _noise(r.other_load_cores))
         console.print(table)
     bars = Table(title="bars", title_justify="left")
     for column in ("bar", "target", "measured", "met"):
@@ -55,7 +63,7 @@ def render_table(report: BenchReport, console: Console) -> None:
     cpu = m.get("cpu_during_run", {})
     others = (f"; other processes used {cpu['other_processes_cpu_seconds']} CPU-s "
               f"({cpu['other_processes_mean_cores']} cores on average) while this ran "
-              "(above ~0.1 cores the numbers are noisy)" if cpu else "")
+              f"(above {NOISY_CORES} cores the numbers are noisy)" if cpu else "")
     console.print(
         f"[dim]{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, TF {m['tensorflow']}, "
         f"Keras {m['keras']}; {report.started_at} – {report.finished_at}{others}. Speed-up is over the "
@@ -63,7 +71,8 @@ def render_table(report: BenchReport, console: Console) -> None:
         "the time of predict_chunked and predict_queued, not of the in-process ones or the warm pools; PyDataset "
         "spawns its workers inside each predict call). Memory: peak of the whole process tree; "
         "PSS shares shared-memory pages fairly, RSS counts them in every process. same = np.allclose to "
-        "model.predict.[/]"
+        "model.predict. CPU s = CPU time of the whole tree per run; others = cores other processes kept busy "
+        "meanwhile.[/]"
     )
 
 

@@ -78,7 +78,8 @@ def _timing_line(report: ReproReport) -> Text:
     parts = [f"run time {report.elapsed_s:.1f} s"]
     if report.detected_after_s is not None:
         parts.append(f"hang declared after {report.detected_after_s:.1f} s")
-    parts.append(f"stacks: {report.stack_method}")
+    if report.stack_collection_s is not None:
+        parts.append(f"stacks: {report.stack_method} in {report.stack_collection_s:.2f} s")
     parts.append(f"exit status {report.exit_code}")
     return Text(" · ".join(parts), style="dim")
 
