@@ -75,7 +75,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     console = Console(stderr=args.output_format == "json")
     if not console.is_terminal:
-        console.width = max(console.width, 110)  # a log file has room for the whole table
+        console.width = max(console.width, 140)  # a log file has room for the whole table
     with _progress_bar(console) as on_progress:
         report = run_benchmark(
             quick=args.quick,

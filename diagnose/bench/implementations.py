@@ -145,7 +145,11 @@ def run_warm_pool(ctx: RunContext) -> Outcome:
 
 
 def run_warm_ray(ctx: RunContext) -> Outcome:
-    """``RayPredictor`` (optional extra), started and used once before the timed call."""
+    """``RayPredictor`` (optional extra), started and used once before the timed call.
+
+    Ray's actors run under its raylet, outside this process tree: their CPU time shows as
+    "others" and their memory is not in the tree's peaks.
+    """
     from diagnose.parallel.ray_backend import RayPredictor
 
     w = ctx.workload

@@ -17,7 +17,7 @@ class ImplementationResult:
     samples_per_second: float | None = None
     speedup: float | None = None  # baseline seconds / seconds
     startup_seconds: float | None = None
-    cpu_seconds: float | None = None  # CPU time of the whole process tree per run: noise-free work
+    cpu_seconds: float | None = None  # CPU time of the whole process tree per run, start-up included
     other_load_cores: float | None = None  # cores other processes kept busy meanwhile: the noise
     peak_tree_rss_mb: float | None = None
     peak_tree_pss_mb: float | None = None

@@ -71,8 +71,8 @@ def render_table(report: BenchReport, console: Console) -> None:
         "the time of predict_chunked and predict_queued, not of the in-process ones or the warm pools; PyDataset "
         "spawns its workers inside each predict call). Memory: peak of the whole process tree; "
         "PSS shares shared-memory pages fairly, RSS counts them in every process. same = np.allclose to "
-        "model.predict. CPU s = CPU time of the whole tree per run; others = cores other processes kept busy "
-        "meanwhile.[/]"
+        "model.predict. CPU s = CPU time of the whole tree per run, start-up included; others = cores "
+        "other processes kept busy meanwhile.[/]"
     )
 
 
