@@ -169,3 +169,10 @@ def test_bench_lint_prints_ratios() -> None:
     assert "predlint --version:" in result.stdout
     missing = predlint("bench", "lint", "no/such/dir")
     assert missing.returncode == 2 and "No such file or directory" in missing.stderr
+
+
+def test_excluded_directory_named_explicitly_is_checked(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.predlint]\nextend-exclude = ["src"]\n')
+    assert predlint("check", ".", cwd=project).returncode == 0, "walking from the top skips src/"
+    assert predlint("check", "src", cwd=project).returncode == 1, "a directory named on the command line is checked"
+    assert predlint("check", "--force-exclude", "src/job.py", cwd=project).returncode == 0

@@ -72,7 +72,7 @@ def _ignored(rules: list[GitignoreRule], path: str, is_dir: bool) -> bool:
 @lru_cache(maxsize=8)
 def _exclude_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for all exclude patterns, matched against a name and a root-relative path."""
-    alternatives = [translate(p.rstrip("/")) for p in patterns] + [translate(p.rstrip("/") + "/*") for p in patterns]
+    alternatives = [translate(p.rstrip("/")) for p in patterns]
     return re.compile("|".join(f"(?:{a})" for a in alternatives) or "(?!)")
 
 
@@ -92,14 +92,20 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
         root = Path(raw)
         if not root.exists():
             raise UsageError(f"{raw}: No such file or directory")
-        if root.is_file():
-            if not (force_exclude and is_excluded(root, settings)):
-                found.append(root)
+        if force_exclude and _excluded_with_parents(root, settings):
             continue
-        if force_exclude and is_excluded(root, settings):
+        if root.is_file():
+            found.append(root)
             continue
         found.extend(_walk(root, settings))
     return sorted(dict.fromkeys(found))
+
+
+def _excluded_with_parents(path: Path, settings: Settings) -> bool:
+    """Whether a named path, or a directory above it (up to the project root), is excluded."""
+    absolute = Path(os.path.abspath(path))
+    chain = [absolute, *(p for p in absolute.parents if settings.root in (p, *p.parents) and p != settings.root)]
+    return any(is_excluded(p, settings) for p in chain)
 
 
 def _inherited_gitignores(root: Path) -> list[GitignoreRule]:
