@@ -89,3 +89,4 @@ class Join(Event):
     """``p.join()`` on a process."""
 
     process: Value
+    after_terminate: bool  # terminate()/kill() came first: nothing it queued is expected

@@ -128,6 +128,9 @@ class ModuleIndex:
         for info in self.classes.values():
             self._classify(info, set())
         self._reach_cache: dict[ast.AST, bool] = {}
+        self.module_constants: dict[str, ast.expr] = {  # NAME = <expr> at module level (the last one wins)
+            stmt.targets[0].id: stmt.value for stmt in tree.body
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)}
 
     def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None) -> None:
         for node in _definitions(body):
@@ -165,6 +168,10 @@ class ModuleIndex:
                 if parent.keras_kind:
                     info.keras_kind, info.keras_version = parent.keras_kind, parent.keras_version
 
+    def is_process_class(self, info: ClassInfo) -> bool:
+        """A subclass of ``multiprocessing.Process``: creating one creates a process running its ``run``."""
+        return any(resolve(b, self.imports) == "multiprocessing.Process" for b in info.node.bases)
+
     def is_manager_class(self, info: ClassInfo) -> bool:
         """A subclass of ``multiprocessing.managers.BaseManager``: starting it forks a server process."""
         return any(resolve(b, self.imports) in MANAGER_BASES for b in info.node.bases)
@@ -185,9 +192,26 @@ class ModuleIndex:
         return any(is_tf_name(name) for name in collect_imports(top).values())
 
     def keras_version_hint(self) -> int | None:
-        """2 when the module's only Keras is tf_keras (or keras 2 paths), else None."""
+        """2 when the module's only Keras is tf_keras (or keras 2 paths), or it sets TF_USE_LEGACY_KERAS=1
+        (then ``tf.keras`` is tf_keras); else None."""
         versions = {keras_member(name)[1] for name in self.imports.values() if keras_member(name)}
-        return 2 if versions == {2} else None
+        return 2 if versions == {2} or self._sets_legacy_keras() else None
+
+    def _sets_legacy_keras(self) -> bool:
+        """``os.environ["TF_USE_LEGACY_KERAS"] = "1"`` (or ``setdefault``/``putenv``) anywhere."""
+        for node in self.by_type[ast.Call] + self.by_type[ast.Assign]:
+            if isinstance(node, ast.Assign):
+                target, value = node.targets[0], node.value
+                key = target.slice if isinstance(target, ast.Subscript) else None
+            elif isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "putenv") \
+                    and len(node.args) == 2:
+                key, value = node.args
+            else:
+                continue
+            if isinstance(key, ast.Constant) and key.value == "TF_USE_LEGACY_KERAS" \
+                    and isinstance(value, ast.Constant) and str(value.value).lower() in ("1", "true"):
+                return True
+        return False
 
     def function_for(self, node: ast.AST) -> FunctionInfo | None:
         """The module-level function a bare name refers to."""
@@ -195,11 +219,15 @@ class ModuleIndex:
             return self.functions.get(node.id)
         return None
 
-    def reaches_tf(self, func: ast.AST, model_globals: frozenset[str] = frozenset(), depth: int = 0) -> bool:
-        """Whether a function's body touches TF/Keras: a tf/keras name, a model method, a model global,
-        or a call to another function of this module that does (a few levels deep)."""
+    def reaches_tf(self, func: ast.AST, model_globals: frozenset[str] = frozenset(),
+                   model_attrs: frozenset[str] = frozenset(), depth: int = 0) -> bool:
+        """Whether a function's body touches TF/Keras: a tf/keras name, a model method, a global or a
+        ``self.`` attribute holding a model, or a call to another function of this module that does."""
+        info = self.all_functions.get(func)
+        if info is not None and info.class_name:
+            model_attrs = model_attrs | self.model_attributes(info.class_name)
         key = func
-        if key in self._reach_cache and not model_globals:
+        if key in self._reach_cache and not model_globals and not model_attrs:
             return self._reach_cache[key]
         found = False
         for node in own_nodes(func):
@@ -207,14 +235,29 @@ class ModuleIndex:
                 found = True
             elif isinstance(node, ast.Name) and node.id in model_globals:
                 found = True
+            elif isinstance(node, ast.Attribute) and node.attr in model_attrs and isinstance(node.value, ast.Name) \
+                    and node.value.id == "self":
+                found = True
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:
                 found = MODEL_NAME.search(_receiver_name(node.func.value)) is not None
             elif isinstance(node, ast.Call) and depth < 3:
                 callee = self.function_for(node.func)
                 if callee is not None and callee.node is not func:
-                    found = self.reaches_tf(callee.node, model_globals, depth + 1)
+                    found = self.reaches_tf(callee.node, model_globals, frozenset(), depth + 1)
             if found:
                 break
-        if not model_globals:
+        if not model_globals and not model_attrs:
             self._reach_cache[key] = found
         return found
+
+    def model_attributes(self, class_name: str) -> frozenset[str]:
+        """``self.X`` attributes a class's methods assign from a TF/Keras call (``self.model = load_model(p)``)."""
+        info = self.classes.get(class_name)
+        if info is None:
+            return frozenset()
+        return frozenset(
+            target.attr for method in info.methods.values() for node in own_nodes(method.node)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and is_tf_name(resolve(node.value.func, self.imports))
+            for target in node.targets
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self")

@@ -28,8 +28,8 @@ ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
 TRACKED_MODULES = {"multiprocessing", "concurrent", "queue", "functools", "itertools", "os", "joblib", "tensorflow",
-                   "keras", "tf_keras", "zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
-ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set"}
+                   "keras", "tf_keras", "zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
+ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
 MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
 
 
@@ -68,6 +68,8 @@ class LibraryCalls:
             return Value(Kind.CONTAINER, node, items=[args[0]])
         if qualname in ("zip", "itertools.product", "itertools.zip_longest", "enumerate"):
             return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
+        if qualname == "dict":
+            return Value(Kind.CONTAINER, node, items=[*(elements(args[0]) if args else []), *kwargs.values()])
         if qualname in ITERATION_BUILTINS:
             return Value(Kind.CONTAINER, node, items=elements(args[0]) if args else [])
         return self.tf_call(node, qualname, args)
@@ -95,11 +97,29 @@ class LibraryCalls:
             self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
         return UNKNOWN
 
+    def keywords_of(self, node: ast.Call) -> dict[str, ast.expr]:
+        """A call's keyword arguments, including those unpacked from a literal dict (``**{...}``,
+        ``**dict(...)``, or ``**OPTIONS`` where ``OPTIONS`` is such a literal at module level)."""
+        keywords: dict[str, ast.expr] = {}
+        for keyword in node.keywords:
+            if keyword.arg:
+                keywords[keyword.arg] = keyword.value
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = self.index.module_constants.get(value.id, value)
+            if isinstance(value, ast.Dict):
+                keywords.update((k.value, v) for k, v in zip(value.keys, value.values)
+                                if isinstance(k, ast.Constant) and isinstance(k.value, str))
+            elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+                keywords.update((k.arg, k.value) for k in value.keywords if k.arg)
+        return keywords
+
     def enqueuer(self, node: ast.Call, name: str, args: list[Value]) -> None:
         """Keras 2's GeneratorEnqueuer/OrderedEnqueuer (or a hand-copied one): its own process workers."""
         data_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("generator", "sequence")), None)
         self.record(KerasCall, node, method=name, receiver=UNKNOWN, keras_version=2,
-                    keywords={k.arg: k.value for k in node.keywords if k.arg},
+                    keywords=self.keywords_of(node),
                     data=args[0] if node.args and args else self.expr(data_node) if data_node is not None else UNKNOWN,
                     start_method=self.effective_start_method)
 
@@ -120,7 +140,11 @@ class LibraryCalls:
             context = kwargs.get("context")
             if context is not None and context.kind is Kind.CONTEXT:
                 method = context.start_method
-            return self.spawn(node, "pool", Kind.POOL, method, None, [], initializer, initargs)
+            pool = self.spawn(node, "pool", Kind.POOL, method, None, [], initializer, initargs)
+            limit = node.args[3] if len(node.args) > 3 else next(
+                (k.value for k in node.keywords if k.arg == "maxtasksperchild"), None)
+            pool.reforks = limit is not None and not (isinstance(limit, ast.Constant) and limit.value is None)
+            return pool
         if name == "Process":
             target = kwargs.get("target") or (args[1] if len(args) > 1 else None)
             proc_args = kwargs.get("args") or (args[3] if len(args) > 3 else None)
@@ -142,7 +166,8 @@ class LibraryCalls:
         value = Value(kind, node, start_method=start_method, target=target, args=handed)
         init_handed = elements(initargs) if initargs is not None else []
         self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
-                    handed=handed_over(handed + init_handed), initializer=initializer,
+                    handed=handed_over([*handed, *init_handed, *(f for f in (target, initializer) if f is not None)]),
+                    initializer=initializer,
                     tf_started=self.tf_started, import_time=self.import_time and not self.in_child)
         if target is not None:
             self.walk_worker(target, handed, value)
@@ -161,8 +186,12 @@ class LibraryCalls:
             return Value(Kind.UNKNOWN, node)
         if kind is Kind.POOL and attr in POOL_TASK_METHODS or kind is Kind.EXECUTOR and attr in EXECUTOR_TASK_METHODS:
             return self.submit(node, receiver, attr, args, kwargs, discarded)
+        if kind is Kind.PROCESS and attr == "start":
+            self.forks_now(receiver)
+        if kind is Kind.PROCESS and attr in ("terminate", "kill"):
+            receiver.terminated = True
         if kind is Kind.PROCESS and attr == "join":
-            self.record(Join, node, process=receiver)
+            self.record(Join, node, process=receiver, after_terminate=receiver.terminated)
         if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
             self.record(QueueOp, node, op=attr, queue=receiver, worker_of=self.frame.worker_of)
         if kind is Kind.MODEL or (kind is Kind.UNKNOWN and attr in KERAS_RUN_METHODS):
@@ -172,6 +201,8 @@ class LibraryCalls:
         if kind is Kind.CONTAINER and attr in ("append", "extend", "add", "insert"):
             for value in args[-1:]:
                 receiver.items.extend(value.items if attr == "extend" else [value])
+        if kind is Kind.INSTANCE and method.info is not None and method.info.is_generator:
+            return Value(Kind.GENERATOR, node)
         if kind is Kind.INSTANCE and method.info is not None:
             return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
         return UNKNOWN
@@ -184,7 +215,7 @@ class LibraryCalls:
                 (k.value for k in node.keywords if k.arg in ("x", "generator")), None)
             self.record(KerasCall, node, method=attr, receiver=receiver,
                         keras_version=receiver.keras_version or self.keras_version,
-                        keywords={k.arg: k.value for k in node.keywords if k.arg},
+                        keywords=self.keywords_of(node),
                         data=self.expr(data_node) if data_node is not None else UNKNOWN,
                         start_method=self.effective_start_method)
         return UNKNOWN
@@ -201,7 +232,7 @@ class LibraryCalls:
         rest = args[1:]
         if method in ("apply", "apply_async"):
             call_args = elements(rest[0]) if rest else elements(kwargs.get("args", UNKNOWN))
-            call_args += [v for k, v in kwargs.items() if k == "kwds"]
+            call_args += rest[1:2] + [v for k, v in kwargs.items() if k == "kwds"]  # kwds, positional or not
             worker_args = call_args
         elif method == "submit":
             call_args = rest + [v for k, v in kwargs.items() if k not in ("fn", "func")]
@@ -213,6 +244,8 @@ class LibraryCalls:
             worker_args = elements(first[0]) if method.startswith("starmap") and first else first[:1]
             if pool.kind is Kind.EXECUTOR:
                 worker_args = [els[0] for els in (elements(it) for it in iterables) if els]
+        if pool.kind is Kind.EXECUTOR or pool.reforks:
+            self.forks_now(pool)  # executors start their processes with the first task
         self.record(Submit, node, method=method, pool=pool, func=func, handed=handed_over([*call_args, func]),
                     discarded=discarded, keywords={k.arg for k in node.keywords if k.arg})
         self.walk_worker(func, worker_args, pool)

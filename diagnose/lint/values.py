@@ -60,6 +60,9 @@ class Value:
     inferred: bool = False  # kind guessed from a name, not from a definition
     managed: bool = False  # POOL used as a context manager
     daemon: bool = False  # PROCESS(daemon=True)
+    terminated: bool = False  # PROCESS: terminate()/kill() was called
+    started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes
+    reforks: bool = False  # POOL(maxtasksperchild=N): forks fresh workers while tasks run
     target: Value | None = None  # PROCESS target
     args: list[Value] = field(default_factory=list)  # PROCESS args as bound to the target
 

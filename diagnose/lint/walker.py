@@ -10,9 +10,10 @@ with unknown parameters, so per-function rules still see them.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from diagnose.lint.events import DatasetBuild, Event, TfStart
+from diagnose.lint.events import DatasetBuild, Event, Spawn, TfStart
 from diagnose.lint.index import FunctionInfo, ModuleIndex
 from diagnose.lint.library import (
     ENQUEUERS,
@@ -173,16 +174,20 @@ class Walker(LibraryCalls):
                 self.block(stmt.orelse)
             else:
                 self.expr(stmt.test)
-                self.block(stmt.body)
-                self.block(stmt.orelse)
+                self.branches(stmt.body, stmt.orelse)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for item in _iteration_values(self.expr(stmt.iter)):
-                self.bind(stmt.target, item)
-                self.block(stmt.body)
+            iterable = self.expr(stmt.iter)
+
+            def iteration() -> None:
+                for item in _iteration_values(iterable):
+                    self.bind(stmt.target, item)
+                    self.block(stmt.body)
+
+            self.loop(iteration)
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.While):
             self.expr(stmt.test)
-            self.block(stmt.body)
+            self.loop(lambda: self.block(stmt.body))
             self.block(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
@@ -203,6 +208,11 @@ class Walker(LibraryCalls):
             self.assign_name(stmt.name, Value(Kind.FUNCTION, stmt, info=info))
         elif isinstance(stmt, ast.ClassDef):
             info = self.index.classes.get(stmt.name)
+            self.stack.append(Frame(env={}, worker_of=self.frame.worker_of))  # the body runs now, in its own namespace
+            try:
+                self.block([s for s in stmt.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))])
+            finally:
+                self.stack.pop()
             self.assign_name(stmt.name, Value(Kind.CLASS, stmt, info=info))
         elif isinstance(stmt, ast.Return):
             self.frame.returns.append(self.expr(stmt.value) if stmt.value is not None else UNKNOWN)
@@ -216,6 +226,36 @@ class Walker(LibraryCalls):
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.expr(child)
+
+    def branches(self, *bodies: list[ast.stmt]) -> None:
+        """Walk exclusive branches each from the same TF state; what a branch that returns or raises
+        started does not reach the code after the ``if``."""
+        before, outcomes = self.tf_started, []
+        for body in bodies:
+            self.tf_started = before
+            self.block(body)
+            if not (body and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))):
+                outcomes.append(self.tf_started)
+        self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
+
+    def loop(self, walk_body: Callable[[], None]) -> None:
+        """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
+        before = self.tf_started
+        walk_body()
+        if before is None and self.tf_started is not None:
+            walk_body()
+
+    def forks_now(self, process: Value) -> None:
+        """``Process.start()``, an executor's first task, or any task of a pool that replaces its workers
+        (``maxtasksperchild``): the moment a fork really happens."""
+        if process.started and not process.reforks or self.in_child:
+            return
+        process.started = True
+        if self.tf_started is None:
+            return
+        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+        if spawn is not None and spawn.tf_started is None:
+            spawn.tf_started = self.tf_started
 
     # ----- names ----------------------------------------------------------------------------
     def assign_name(self, name: str, value: Value) -> None:
@@ -231,7 +271,7 @@ class Walker(LibraryCalls):
                 self.bind(elt.value if isinstance(elt, ast.Starred) else elt, items[i] if items else UNKNOWN)
         elif isinstance(target, ast.Attribute):
             owner = self.expr(target.value)
-            if owner.kind is Kind.INSTANCE:
+            if owner.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
                 owner.attrs[target.attr] = value
         elif isinstance(target, ast.Subscript):
             container = self.expr(target.value)
@@ -337,7 +377,7 @@ class Walker(LibraryCalls):
         base = self.expr(node.value)
         if base.kind is Kind.REF:
             return Value(Kind.REF, node, qualname=f"{base.qualname}.{node.attr}")
-        if base.kind is Kind.INSTANCE:
+        if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
             if node.attr in base.attrs:
                 return base.attrs[node.attr]
             method = base.info.methods.get(node.attr) if base.info else None
@@ -387,6 +427,8 @@ class Walker(LibraryCalls):
             return Value(Kind.MODEL, node, keras_version=info.keras_version or self.keras_version)
         if info.keras_kind == "dataset":
             value = Value(Kind.DATASET, node, info=info, keras_version=info.keras_version or self.keras_version)
+            if "__init__" in info.methods:  # so that self.X attributes (a model held by the dataset) are known
+                self.enter(info.methods["__init__"], args, kwargs, self_value=value, worker_of=None)
             self.record(DatasetBuild, node, value=value, use_multiprocessing=self._dataset_uses_processes(node, info),
                         start_method=self.effective_start_method)
             return value
@@ -402,6 +444,12 @@ class Walker(LibraryCalls):
         init = info.methods.get("__init__")
         if init is not None:
             self.enter(init, args, kwargs, self_value=instance, worker_of=None)
+        run = info.methods.get("run")
+        if self.index.is_process_class(info) and run is not None:  # the object itself is the process
+            target = Value(Kind.METHOD, node, base=instance, attr="run", info=run)
+            process = self.spawn(node, "process", Kind.PROCESS, None, target, [], None, None)
+            process.attrs = instance.attrs
+            return process
         return instance
 
     def _dataset_uses_processes(self, node: ast.Call, info) -> bool:

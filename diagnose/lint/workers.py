@@ -11,7 +11,8 @@ from diagnose.lint.values import Kind, Value
 PROCESS_BASES = {"multiprocessing.Process"}
 
 
-def _function_of(value: Value | None) -> FunctionInfo | None:
+def function_of(value: Value | None) -> FunctionInfo | None:
+    """The function of this module a callable value runs (through ``functools.partial``), if known."""
     while value is not None and value.kind is Kind.PARTIAL:
         value = value.base
     if value is not None and value.kind in (Kind.FUNCTION, Kind.METHOD) and isinstance(value.info, FunctionInfo):
@@ -26,13 +27,13 @@ def worker_functions(facts: ModuleFacts) -> list[FunctionInfo]:
     daemon_only: dict[int, bool] = {}
     for spawn in facts.of(Spawn):
         for value in (spawn.target, spawn.initializer):
-            info = _function_of(value)
+            info = function_of(value)
             if info is not None:
                 found[id(info)] = info
                 daemon = spawn.value.daemon and value is spawn.target
                 daemon_only[id(info)] = daemon_only.get(id(info), True) and daemon
     for submit in facts.of(Submit):
-        info = _function_of(submit.func)
+        info = function_of(submit.func)
         if info is not None:
             found[id(info)] = info
             daemon_only[id(info)] = False

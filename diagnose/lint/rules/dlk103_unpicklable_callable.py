@@ -19,6 +19,8 @@ def unpicklable_reason(func: Value | None) -> str | None:
         return f"nested function `{func.info.name}`"
     if func.kind is Kind.CLASS and func.info is not None and func.info.local:
         return f"local class `{func.info.node.name}`"
+    if func.kind is Kind.INSTANCE and func.info is not None and func.info.local:
+        return f"instance of local class `{func.info.node.name}`"
     return None
 
 

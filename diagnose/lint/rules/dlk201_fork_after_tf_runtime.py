@@ -35,7 +35,10 @@ def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
     if func.kind is Kind.CLASS and func.info is not None:
         return any(facts.index.reaches_tf(m.node, facts.model_globals) for m in func.info.methods.values())
     info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
-    return bool(info is not None and hasattr(info, "node") and facts.index.reaches_tf(info.node, facts.model_globals))
+    owner = func.base if func.kind is Kind.METHOD and func.base is not None else None
+    held = frozenset(n for n, v in owner.attrs.items() if v.kind is Kind.MODEL) if owner is not None else frozenset()
+    return bool(info is not None and hasattr(info, "node")
+                and facts.index.reaches_tf(info.node, facts.model_globals, held))
 
 
 class ForkAfterTfRuntime(Rule):

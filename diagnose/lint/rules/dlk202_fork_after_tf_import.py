@@ -57,7 +57,9 @@ class ForkAfterTfImport(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         if not facts.index.imports_tf_at_module_level():
             return
+        after_runtime = {e.node for e in facts.of(Spawn) if e.tf_started is not None}  # DLK201's, not ours
         for event in facts.of(Spawn):
-            if not event.in_child and event.start_method == "fork" and event.tf_started is None:
+            if not event.in_child and event.start_method == "fork" and event.tf_started is None \
+                    and event.node not in after_runtime:
                 yield Report(event.node, "fork start in a module that imports TensorFlow: any TF op before this "
                                          "line would make the children hang; prefer get_context('spawn')")

@@ -13,7 +13,8 @@ from diagnose.lint.values import Kind, Value
 def getitem_runs_tf(facts: ModuleFacts, dataset: Value) -> bool:
     """Whether a Sequence/PyDataset class's ``__getitem__`` touches TF or a model."""
     method = dataset.info.methods.get("__getitem__") if dataset.info is not None else None
-    return method is not None and facts.index.reaches_tf(method.node, facts.model_globals)
+    held = frozenset(name for name, value in dataset.attrs.items() if value.kind is Kind.MODEL)
+    return method is not None and facts.index.reaches_tf(method.node, facts.model_globals, held)
 
 
 class KerasMultiprocessingUnsafe(Rule):

@@ -61,7 +61,7 @@ class JoinBeforeDrain(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         ops = list(facts.of(QueueOp))
         for join in facts.of(Join):
-            if join.in_child:
+            if join.in_child or join.after_terminate:
                 continue
             process = join.process
             filled = {id(op.queue) for op in ops

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from diagnose.lint.events import Spawn
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.syntax import forever_loops_without_exit
-from diagnose.lint.values import Kind
+from diagnose.lint.workers import function_of
 
 
 class InitializerNeverReturns(Rule):
@@ -57,9 +57,9 @@ class InitializerNeverReturns(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
-            init = event.initializer
-            if init is None or init.kind is not Kind.FUNCTION or init.info is None:
+            init = function_of(event.initializer)
+            if init is None:
                 continue
-            if forever_loops_without_exit(init.info.node, facts.index.imports, facts.reads_queue):
-                yield Report(event.node, f"initializer `{init.info.name}` never returns: the workers never start "
+            if forever_loops_without_exit(init.node, facts.index.imports, facts.reads_queue):
+                yield Report(event.node, f"initializer `{init.name}` never returns: the workers never start "
                                          "taking tasks and a failing item is silently lost; make it a task function")

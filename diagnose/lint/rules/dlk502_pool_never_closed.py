@@ -30,8 +30,12 @@ def _released_name(scope: ast.AST, name: str) -> bool:
             if isinstance(func, ast.Attribute) and func.attr in RELEASE and isinstance(func.value, ast.Name) \
                     and func.value.id == name:
                 return True
-            if any(isinstance(a, ast.Name) and a.id == name for a in [*node.args, *(k.value for k in node.keywords)]):
-                return True
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name) and arg.id == name:  # handed on: its new owner closes it
+                    return True
+                if isinstance(arg, ast.Attribute) and arg.attr in RELEASE and isinstance(arg.value, ast.Name) \
+                        and arg.value.id == name:  # atexit.register(pool.terminate), weakref.finalize(...)
+                    return True
         elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name) and node.context_expr.id == name:
             return True
         elif isinstance(node, (ast.Return, ast.Yield, ast.Assign)) and _holds(node.value, name):
@@ -61,9 +65,12 @@ def pool_is_released(facts: ModuleFacts, call: ast.AST) -> bool:
         return True
     if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        in_class_body = isinstance(parents.get(parent), ast.ClassDef)
         for target in targets:
-            if isinstance(target, ast.Name):
+            if isinstance(target, ast.Name) and not in_class_body:
                 return _released_name(enclosing_scope(parents, call), target.id)
+            if isinstance(target, ast.Name):  # a class attribute: released as cls.NAME / self.NAME
+                return _released_attribute(facts.index.tree, target.id)
             if isinstance(target, ast.Attribute):
                 return _released_attribute(facts.index.tree, target.attr)
         return True  # unpacked or stored in a container: followed no further

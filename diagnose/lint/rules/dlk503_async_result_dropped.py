@@ -1,12 +1,26 @@
 """DLK503."""
 
+import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import Submit
 from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.scopes import enclosing_scope, parent_map
 
 ASYNC_METHODS = {"apply_async", "map_async", "starmap_async"}
+
+
+def _bound_to_unread_name(facts: ModuleFacts, call: ast.AST) -> bool:
+    """``res = pool.apply_async(...)`` where nothing in the scope ever reads ``res``."""
+    parents = parent_map(facts.index.tree)
+    statement = parents.get(call)
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)):
+        return False
+    name = statement.targets[0].id
+    scope = enclosing_scope(parents, call)
+    return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(scope))
 
 
 class AsyncResultDropped(Rule):
@@ -58,7 +72,8 @@ class AsyncResultDropped(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Submit):
-            if event.method in ASYNC_METHODS and event.discarded and "error_callback" not in event.keywords:
+            dropped = event.discarded or _bound_to_unread_name(facts, event.node)
+            if event.method in ASYNC_METHODS and dropped and "error_callback" not in event.keywords:
                 yield Report(event.node, f"result of `{event.method}` is discarded: an exception in the worker "
                                          "vanishes silently; keep the AsyncResult and call `get()`, or pass "
                                          "`error_callback`")
