@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from diagnose.lint.names import collect_imports, is_tf_name, keras_member, resolve
+from diagnose.lint.names import collect_imports, dotted, is_tf_name, keras_member, resolve
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 KERAS_MODEL_BASES = {"Model", "models.Model", "Sequential", "models.Sequential"}
@@ -95,6 +95,9 @@ def _module_level_statements(body: list[ast.stmt]):
     """Statements that run at import time: the module body, looking into if/try/with blocks."""
     for stmt in body:
         yield stmt
+        if isinstance(stmt, ast.If) and dotted(stmt.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            yield from _module_level_statements(stmt.orelse)  # the body runs only under a type checker
+            continue
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for name in ("body", "orelse", "finalbody"):
                 yield from _module_level_statements(getattr(stmt, name, []) or [])

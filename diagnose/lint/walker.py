@@ -204,6 +204,8 @@ class Walker(LibraryCalls):
             self.block(stmt.orelse)  # type: ignore[attr-defined]
             self.block(stmt.finalbody)  # type: ignore[attr-defined]
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for default in [*stmt.args.defaults, *stmt.args.kw_defaults, *stmt.decorator_list]:
+                self.expr(default)  # evaluated once, when the def statement runs
             info = self.index.all_functions.get(stmt)
             self.assign_name(stmt.name, Value(Kind.FUNCTION, stmt, info=info))
         elif isinstance(stmt, ast.ClassDef):
