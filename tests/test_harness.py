@@ -89,6 +89,74 @@ if __name__ == "__main__":
         print(list(pool.imap(square, range(6))))
 """
 
+THREAD_QUEUE_JOINED_BY_PARENT = """
+import multiprocessing, queue
+
+def consume(tasks):
+    while not tasks.empty():
+        tasks.get()
+        tasks.task_done()
+
+if __name__ == "__main__":
+    tasks = queue.Queue()
+    for i in range(3):
+        tasks.put(i)
+    child = multiprocessing.Process(target=consume, args=(tasks,))
+    child.start()
+    tasks.join()  # the child drained its own copy
+"""
+
+CHILD_WAITS_IN_ITS_COPY_OF_THREAD_QUEUE = """
+import multiprocessing, queue
+
+def consume(tasks):
+    while (item := tasks.get()) is not None:
+        print(item)
+
+if __name__ == "__main__":
+    tasks = queue.Queue()
+    child = multiprocessing.Process(target=consume, args=(tasks,))
+    child.start()
+    for item in (1, 2, None):
+        tasks.put(item)  # lands in the parent's copy only
+    child.join()
+"""
+
+POOL_JOIN_AFTER_WORKER_KILLED = """
+import multiprocessing, os, signal
+
+def work(x):
+    if x == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+if __name__ == "__main__":
+    pool = multiprocessing.Pool(2)
+    for x in range(4):
+        pool.apply_async(work, (x,))  # results never read
+    pool.close()
+    pool.join()  # waits for the lost task forever
+"""
+
+# The parent ignores SIGTERM, its workers do not: SIGTERM kills the workers and the pool forks
+# replacements while the harness is still killing the tree.
+POOL_PARENT_IGNORES_SIGTERM = """
+import multiprocessing, os, signal
+
+def default_sigterm():
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+def work(x):
+    if x == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with multiprocessing.Pool(2, initializer=default_sigterm) as pool:
+        print(pool.map(work, range(4), chunksize=1))
+"""
+
 SPAWN_RESPAWN_LOOP = """
 import multiprocessing
 
@@ -177,6 +245,28 @@ def test_causes_from_processes_too_short_lived_to_sample(tmp_path: Path, source:
     assert (run.report["verdict"], run.report["cause"]) == ("hung", cause), run.report["summary"]
     assert run.report["summary"].startswith(summary)
     assert leftovers(run) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "cause", "summary"),
+    [
+        (THREAD_QUEUE_JOINED_BY_PARENT, "DLK104", "hung: queue.Queue handed to a process"),
+        (CHILD_WAITS_IN_ITS_COPY_OF_THREAD_QUEUE, "DLK104", "hung: queue.Queue handed to a process"),
+        (POOL_JOIN_AFTER_WORKER_KILLED, None, "hung: lost pool worker"),
+    ],
+    ids=["thread-queue-join-in-parent", "thread-queue-get-in-child", "pool-join-after-worker-killed"],
+)
+def test_causes_of_other_shapes_of_the_families(tmp_path: Path, source: str, cause, summary: str) -> None:
+    run = _run(tmp_path, source, "--quiet", "2")
+    assert (run.report["verdict"], run.report["cause"]) == ("hung", cause), run.report["summary"]
+    assert run.report["summary"].startswith(summary)
+    assert run.report["survivors"] == [] and leftovers(run) == []
+
+
+def test_workers_forked_while_the_tree_is_killed_do_not_survive(tmp_path: Path) -> None:
+    run = _run(tmp_path, POOL_PARENT_IGNORES_SIGTERM, "--quiet", "2")
+    assert run.report["verdict"] == "hung"
+    assert run.report["survivors"] == [] and leftovers(run) == []
 
 
 def test_respawn_loop_is_a_hang_though_busy(tmp_path: Path) -> None:

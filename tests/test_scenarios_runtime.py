@@ -72,3 +72,46 @@ def test_hang_has_stacks_of_every_live_process(runs: dict[str, ReproRun], scenar
 def test_hang_declared_within_quiet_plus_5s(runs: dict[str, ReproRun], scenario) -> None:
     run = runs[scenario.name]
     assert run.report["detected_after_s"] - run.quiet_since_s <= QUIET_S + 5
+
+
+# A subclassed model handed to a forked pool: registered, the worker rebuilds it and hangs in
+# predict, and py-spy shows the task's argument only as ``<Net at 0x...>``; unregistered, the
+# worker dies rebuilding it and the pool never answers the task.
+SUBCLASSED_MODEL_TO_FORKED_POOL = """
+import multiprocessing
+
+import keras
+import numpy as np
+
+
+{decorator}
+class Net(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden, self.out = keras.layers.Dense(16), keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def infer(net, rows):
+    return net.predict(rows, verbose=0)
+
+
+if __name__ == "__main__":
+    net = Net()
+    net(np.zeros((1, 4), "float32"))
+    with multiprocessing.Pool(2) as pool:
+        print(pool.apply_async(infer, (net, np.ones((128, 4), "float32"))).get().shape)
+"""
+
+
+@pytest.mark.parametrize(
+    "decorator", ["@keras.saving.register_keras_serializable()", ""], ids=["registered", "unregistered"]
+)
+def test_subclassed_model_in_task_arguments_is_dlk101(tmp_path, decorator: str) -> None:
+    script = tmp_path / "subclassed_model.py"
+    script.write_text(SUBCLASSED_MODEL_TO_FORKED_POOL.replace("{decorator}", decorator))
+    run = repro(["--quiet", str(QUIET_S), "--timeout", "120", str(script)], tmp_path / "reports")
+    assert (run.report["verdict"], run.report["cause"]) == ("hung", "DLK101"), run.report["summary"]
+    assert run.report["survivors"] == [] and leftovers(run) == []

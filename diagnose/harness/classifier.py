@@ -13,11 +13,26 @@ from dataclasses import dataclass
 
 from diagnose.harness.evidence import ProcessRecord, ThreadStack, Verdict
 from diagnose.harness.roles import is_blocked_feeder, is_forked_child
-from diagnose.harness.tracebacks import last_exception, respawn_loop_error
+from diagnose.harness.tracebacks import last_exception, respawn_loop_error, traceback_through
 
 _TF_FILES = ("/tensorflow/", "/keras/", "/tf_keras/")
 # py-spy's repr of a Keras model argument: <Sequential at 0x...>, <Functional ...>, <...Model ...>
 _MODEL_REPR = re.compile(r"^<(Sequential|Functional|\w*Model)\b")
+# py-spy's repr of an instance of a Python class: <Name at 0x...>; C types carry their module
+# (<numpy.ndarray at ...>, <tensorflow...EagerTensor at ...>), so an undotted name is a Python class
+_OBJECT_REPR = re.compile(r"^<(\w+) at 0x[0-9a-f]+>$")
+# Python classes that are data or plumbing handed to a task, never a model
+_NOT_A_MODEL = frozenset({
+    "list", "tuple", "dict", "set", "frozenset", "str", "bytes", "function", "method", "cell", "type",
+    "generator", "Queue", "SimpleQueue", "JoinableQueue", "LifoQueue", "PriorityQueue", "Connection",
+    "Event", "Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Barrier", "Synchronized",
+    "SynchronizedArray", "SynchronizedString", "ValueProxy", "ListProxy", "DictProxy", "SharedMemory",
+    "ShareableList", "DataFrame", "Series", "Path", "PosixPath", "Namespace", "partial", "range",
+})
+# Functions that rebuild a pickled model: Keras 3 and tf_keras
+_UNPICKLE_MODEL = ("_unpickle_model", "deserialize_model_from_bytecode")
+# Where a pool worker or a started process calls the user's function
+_TASK_CALLERS = ("worker", "run", "_process_worker", "_bootstrap")
 
 
 @dataclass(frozen=True)
@@ -67,11 +82,21 @@ def classify(evidence: Evidence) -> Verdict:
 
 def _model_in_child(ev: Evidence) -> Verdict | None:
     """A stuck child that unpickles a model, or whose task function got a model as an argument."""
+    died = traceback_through(ev.output_tail, _UNPICKLE_MODEL)
+    if died is not None:
+        return Verdict(
+            "hung",
+            "DLK101",
+            "hung: model handed across a process boundary; DLK101 (a worker died rebuilding the "
+            f"pickled model ({_cut(died)}) and the parent waits for its task forever)",
+        )
     for process in ev.live_children:
-        if process.calls("_unpickle_model"):
+        if any(process.calls(name) for name in _UNPICKLE_MODEL):
             how = "is stuck rebuilding the pickled model"
         elif any(_MODEL_REPR.match(arg) for t in process.threads for arg in _arguments(t)):
             how = "got the model in its task arguments and is stuck running it"
+        elif any(_runs_tf(t) and _task_hands_object_to_keras(t) for t in process.python_threads):
+            how = "got a model object in its task arguments and is stuck running it"
         else:
             continue
         return Verdict(
@@ -98,6 +123,34 @@ def _fork_after_tf(ev: Evidence) -> Verdict | None:
 def _arguments(thread: ThreadStack) -> list[str]:
     """Reprs of the arguments of the frames the process ran itself (not the parent's, pre-fork)."""
     return [value for frame in thread.own_frames() for value in (frame.args or {}).values()]
+
+
+def _cut(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _task_hands_object_to_keras(thread: ThreadStack) -> bool:
+    """The task function (called by the pool worker or ``Process.run``) got an instance of some
+    Python class as an argument and calls straight into Keras/TF: a subclassed model (py-spy only
+    shows ``<Net at 0x...>``) handed across the process. Data (arrays, tensors, queues) is not."""
+    frames = thread.own_frames()
+    for index in range(1, len(frames)):
+        task, caller = frames[index - 1], frames[index]
+        if caller.short_name not in _TASK_CALLERS or not _is_multiprocessing(caller.file):
+            continue
+        inner = frames[index - 2] if index >= 2 else None
+        if inner is None or not any(part in inner.file for part in _TF_FILES):
+            return False
+        for value in (task.args or {}).values():
+            match = _OBJECT_REPR.match(value)
+            if match and match[1] not in _NOT_A_MODEL:
+                return True
+        return False
+    return False
+
+
+def _is_multiprocessing(path: str) -> bool:
+    return "/multiprocessing/" in path or "/concurrent/futures/" in path
 
 
 def _runs_tf(thread: ThreadStack) -> bool:
@@ -169,7 +222,7 @@ def _in_keras_data_loading(process: ProcessRecord) -> bool:
 def _lost_pool_worker(ev: Evidence) -> Verdict | None:
     """The parent waits for pool results while a worker vanished, or while every worker idles
     waiting for a task: a task went down with a dead worker and will never be answered."""
-    waiting = any(ev.root_waits_in(f, "multiprocessing/pool") for f in ("map", "get", "next", "wait"))
+    waiting = any(ev.root_waits_in(f, "multiprocessing/pool") for f in ("map", "get", "next", "wait", "join"))
     workers = [p for p in ev.live_children if p.role == "worker"]
     idle = bool(workers) and all(p.calls("get", "multiprocessing/queues") and p.calls("worker") for p in workers)
     if not waiting or not (ev.lost_workers or idle):
@@ -179,24 +232,47 @@ def _lost_pool_worker(ev: Evidence) -> Verdict | None:
         "hung",
         None,
         f"hung: lost pool worker (a worker died, killed by a signal such as the OOM killer, while "
-        f"the parent waits in Pool.map/ApplyResult.get; vanished worker pid: {lost}; the pool "
+        f"the parent waits in Pool.map/ApplyResult.get/Pool.join; vanished worker pid: {lost}; the pool "
         "replaced it and its task is never answered)",
     )
 
 
 def _thread_queue_to_process(ev: Evidence) -> Verdict | None:
     main = ev.root.main_thread()
-    in_thread_queue = main is not None and any(
-        f.short_name == "get" and f.file.endswith("/queue.py") for f in main.frames
-    )
+    in_thread_queue = main is not None and _waits_on_thread_queue(main.frames)
     if in_thread_queue and ev.children and not any(p.role == "worker" for p in ev.live_children):
         return Verdict(
             "hung",
             "DLK104",
-            "hung: queue.Queue handed to a process; DLK104 (parent waits in queue.Queue.get, the "
-            "child put its result into its own copy and is gone)",
+            "hung: queue.Queue handed to a process; DLK104 (parent waits in queue.Queue.get/join, "
+            "the child used its own copy of the queue and is gone)",
+        )
+    stuck = [p for p in ev.live_children if p.role == "worker" and _child_waits_on_thread_queue(p)]
+    if stuck and (_root_joins(ev) or in_thread_queue):
+        return Verdict(
+            "hung",
+            "DLK104",
+            f"hung: queue.Queue handed to a process; DLK104 (pid {stuck[0].pid} waits in its own copy "
+            "of a queue.Queue, which the parent's put() never reaches)",
         )
     return None
+
+
+def _waits_on_thread_queue(frames: list) -> bool:
+    """Blocked in ``queue.Queue.get()`` or ``queue.Queue.join()`` (the stdlib's thread queue)."""
+    return any(f.short_name in ("get", "join") and f.file.endswith("/queue.py") for f in frames)
+
+
+def _child_waits_on_thread_queue(process: ProcessRecord) -> bool:
+    """The child's main thread, in code it runs itself, is blocked in ``queue.Queue.get`` (only
+    ``threading`` frames inside it: waiting, not working)."""
+    main = process.main_thread()
+    for frame in main.own_frames() if main is not None else []:
+        if frame.short_name == "get" and frame.file.endswith("/queue.py"):
+            return True
+        if not frame.file.endswith("/threading.py"):
+            return False
+    return False
 
 
 def _worker_loop_without_exit(ev: Evidence) -> Verdict | None:
@@ -233,6 +309,8 @@ HANG_RULES: tuple[Callable[[Evidence], Verdict | None], ...] = (
 # (pattern in the last exception line or output tail, DLK rule, what it means)
 _CRASH_CAUSES: tuple[tuple[str, str | None, str], ...] = (
     (r"cannot pickle 'generator' object", "DLK102", "a generator was handed to a worker process"),
+    (r"in (_unpickle_model|deserialize_model_from_bytecode)\n", "DLK101",
+     "a model handed to a worker process could not be rebuilt there"),
     (r"BrokenProcessPool", None, "a worker process of the executor died abruptly (lost pool worker)"),
     (r"'Queue' object has no attribute '(join|task_done)'", "DLK402", "join()/task_done() on a plain Queue"),
     (r"cannot pickle '_thread\.(lock|RLock)' object", "DLK104", "a thread queue or lock was handed to a process"),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import psutil
+
 from diagnose.harness import stacks
 from diagnose.harness.classifier import Evidence, classify
 from diagnose.harness.evidence import ProcessRecord, ReproReport, Verdict
@@ -63,10 +65,13 @@ def run(target: Target, options: ReproOptions, stdout_sink: BinaryIO, stderr_sin
                 _wait_for_leftovers(watchdog)
             live = watchdog.sampler.live_pids()
             dump = stacks.collect(live, dump_dir, options.stack_method, options.native) if live else None
+            # the tree as it was: processes forked while it is being killed are not part of the evidence
+            hooked = hooked_processes(dump_dir)
+            gone = _gone_before_dump(watchdog, dump)
         finally:
             cleanup = kill_tree(watchdog.popen, watchdog.sampler)
             watchdog.finish_output()
-        processes = _records(watchdog, dump, result.returncode, hooked_processes(dump_dir))
+        processes = _records(watchdog, dump, result.returncode, hooked, gone)
     finally:
         shutil.rmtree(dump_dir, ignore_errors=True)
     evidence = Evidence(
@@ -102,8 +107,31 @@ def _wait_for_leftovers(watchdog: Watchdog) -> None:
         watchdog.sampler.sample()
 
 
+def _gone_before_dump(watchdog: Watchdog, dump: stacks.StackDump | None) -> set[int]:
+    """Processes sampled alive that exited before their stack could be taken (a worker of a
+    respawn loop dies within a second): they are exited, not live processes without a stack."""
+    if dump is None:
+        return set()
+    gone = set()
+    for pid, threads in dump.threads.items():
+        entry = watchdog.sampler.seen.get(pid)
+        if entry is None or any(t.frames for t in threads):
+            continue
+        try:
+            running = entry.process.is_running() and entry.process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            running = False
+        if not running:
+            gone.add(pid)
+    return gone
+
+
 def _records(
-    watchdog: Watchdog, dump: stacks.StackDump | None, returncode: int | None, hooked: dict[int, HookHeader]
+    watchdog: Watchdog,
+    dump: stacks.StackDump | None,
+    returncode: int | None,
+    hooked: dict[int, HookHeader],
+    gone: set[int] = frozenset(),
 ) -> list[ProcessRecord]:
     """The sampled tree plus the Python processes too short-lived to be sampled (known from their
     hook files), with stacks attached; only a root that exited by itself has an exit code."""
@@ -115,6 +143,8 @@ def _records(
     unsampled = [h for pid, h in sorted(hooked.items()) if pid not in sampled]
     records += [ProcessRecord(h.pid, h.ppid, h.cmdline, "exited", 0.0, 0) for h in unsampled]
     for record in records:
+        if record.pid in gone:
+            record.status = "exited"
         if record.pid == root_pid:
             record.exitcode = returncode
         if dump is not None:

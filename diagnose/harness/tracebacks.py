@@ -20,6 +20,17 @@ def exception_lines(output: str) -> list[str]:
     return found
 
 
+def traceback_through(output: str, functions: tuple[str, ...]) -> str | None:
+    """The exception line of the last traceback in ``output`` with a frame in one of ``functions``."""
+    found = None
+    for block in output.split(_TRACEBACK)[1:]:
+        frames = re.findall(r'^\s*File ".*", line \d+, in (\S+)$', block, re.MULTILINE)
+        line = next((ln.strip() for ln in block.splitlines() if _EXCEPTION_LINE.match(ln)), None)
+        if line and any(name in functions for name in frames):
+            found = line
+    return found
+
+
 def last_exception(output: str) -> str | None:
     lines = exception_lines(output)
     return lines[-1] if lines else None

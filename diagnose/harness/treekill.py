@@ -2,7 +2,8 @@
 
 Candidates are every pid the sampler saw (checked against its start time), the root's current
 descendants, and any process carrying the run's marker in its environment (a grandchild that
-changed process group and was re-parented is still found). SIGTERM first, then SIGKILL. The
+changed process group and was re-parented is still found). SIGTERM first, then SIGKILL in
+rounds until a fresh look finds nothing (a parent may fork replacements while it dies). The
 resource tracker ignores SIGTERM and cleans up once everyone else is gone, so it gets a moment
 before SIGKILL. Leftover multiprocessing semaphores and shared-memory segments the tree had mapped
 are unlinked.
@@ -21,6 +22,7 @@ from diagnose.harness.tree import TreeSampler, find_marked
 TERM_GRACE_S = 1.5
 TRACKER_GRACE_S = 1.0
 KILL_GRACE_S = 3.0
+KILL_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,19 @@ class Cleanup:
 def kill_tree(root: subprocess.Popen, sampler: TreeSampler) -> Cleanup:
     """Terminate then kill every process of the tree, reap the root, and verify."""
     targets = _candidates(root.pid, sampler)
-    trackers = [p for p in targets if _is_tracker(p)]
-    others = [p for p in targets if p not in trackers]
+    others = [p for p in targets if not _is_tracker(p)]
     _signal_all(others, "terminate")
-    _, alive = psutil.wait_procs(others, timeout=TERM_GRACE_S)
-    _signal_all(alive, "kill")
-    psutil.wait_procs(alive, timeout=KILL_GRACE_S)
+    psutil.wait_procs(others, timeout=TERM_GRACE_S)
+    # Kill in rounds, looking for the tree afresh each time: a parent that survived SIGTERM (it
+    # ignores it, or was still handling it) may have forked replacements for workers that died,
+    # e.g. a Pool's worker handler; once the parents are dead nothing new appears.
+    for _ in range(KILL_ROUNDS):
+        alive = [p for p in _candidates(root.pid, sampler) if _running(p) and not _is_tracker(p)]
+        if not alive:
+            break
+        _signal_all(alive, "kill")
+        psutil.wait_procs(alive, timeout=KILL_GRACE_S)
+    trackers = [p for p in _candidates(root.pid, sampler) if _is_tracker(p)]
     _, trackers_alive = psutil.wait_procs(trackers, timeout=TRACKER_GRACE_S)
     _signal_all(trackers_alive, "kill")
     psutil.wait_procs(trackers_alive, timeout=KILL_GRACE_S)
