@@ -109,6 +109,10 @@ def _py_spy_dumps(py_spy: str, pids: list[int], native: bool) -> dict[int, list[
             results[pid] = f"timed out after {PY_SPY_TIMEOUT_S:.0f} s"
             continue
         results[pid] = _parse_py_spy(out) if proc.returncode == 0 else _first_line(err)
+        if isinstance(results[pid], list) and not any(t.frames for t in results[pid]):
+            # caught between frames (a worker starting up, loading an extension): faulthandler,
+            # which runs inside the process, still sees its Python stack
+            results[pid] = "no Python frames in the dump"
     return results
 
 
