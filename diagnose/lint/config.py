@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,6 @@ class Settings:
     target_version: str = TARGET_VERSIONS[0]
     platform: str = "linux"
     keras_version: int = 3
-    config_path: Path | None = None
 
     @property
     def python(self) -> tuple[int, int]:
@@ -52,6 +52,13 @@ class Settings:
         if self.platform != "linux":
             return "spawn"
         return "forkserver" if self.python >= (3, 14) else "fork"
+
+    def relative(self, path: str | os.PathLike[str]) -> str:
+        """A path relative to the project root, posix style (as given when it lies outside the root)."""
+        absolute, root = os.path.abspath(path), str(self.root)
+        if absolute.startswith(root + os.sep):
+            return absolute[len(root) + 1:].replace(os.sep, "/")
+        return Path(path).as_posix()
 
     def enabled_codes(self) -> frozenset[str]:
         """Codes selected by select/extend-select minus ignore, ruff-style prefix matching."""
@@ -149,7 +156,7 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         return Settings(root=cwd)
     document = _read_toml(path)
     table = document if path.name != "pyproject.toml" else document.get("tool", {}).get("predlint", {})
-    settings = Settings(root=path.parent.resolve(), config_path=path)
+    settings = Settings(root=path.parent.resolve())
     requires = document.get("project", {}).get("requires-python") if path.name == "pyproject.toml" else None
     if requires is None and path.name != "pyproject.toml" and (path.parent / "pyproject.toml").is_file():
         requires = _read_toml(path.parent / "pyproject.toml").get("project", {}).get("requires-python")

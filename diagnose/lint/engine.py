@@ -104,7 +104,7 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
         sys.setrecursionlimit(RECURSION_LIMIT)
     index = ModuleIndex(tree)
     events, walker = walk_module(index, settings.default_start_method, settings.keras_version)
-    facts = ModuleFacts(index, events, walker.module.env, settings.default_start_method)
+    facts = ModuleFacts(index, events, walker.module.env)
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
             continue

@@ -79,10 +79,7 @@ def _exclude_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def is_excluded(path: Path, settings: Settings) -> bool:
     """Whether exclude/extend-exclude patterns match a path (its name, or its path relative to the root)."""
     regex = _exclude_regex((*settings.exclude, *settings.extend_exclude))
-    absolute = os.path.abspath(path)
-    root = str(settings.root)
-    relative = absolute[len(root) + 1:] if absolute.startswith(root + os.sep) else path.as_posix()
-    return bool(regex.match(path.name) or regex.match(relative.replace(os.sep, "/")))
+    return bool(regex.match(path.name) or regex.match(settings.relative(path)))
 
 
 def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:

@@ -47,9 +47,8 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         from diagnose.lint.engine import check_source
-        from diagnose.lint.runner import relative_to_root
 
         settings = _settings(os.getcwd())
-        relative = relative_to_root(Path(self.filename), settings)
+        relative = settings.relative(self.filename)
         for finding in check_source(_encoded("".join(self.lines)), self.filename, settings, relative):
             yield finding.row, finding.column - 1, f"{finding.code} {finding.message}", type(self)

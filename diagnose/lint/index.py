@@ -8,7 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from diagnose.lint.names import collect_imports, dotted, is_tf_name, keras_member, resolve
+from diagnose.lint.names import (
+    collect_imports,
+    dotted,
+    is_tf_name,
+    keras_member,
+    resolve,
+)
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 KERAS_MODEL_BASES = {"Model", "models.Model", "Sequential", "models.Sequential"}
@@ -131,6 +137,7 @@ class ModuleIndex:
         for info in self.classes.values():
             self._classify(info, set())
         self._reach_cache: dict[ast.AST, bool] = {}
+        self._model_attrs: dict[str, frozenset[str]] = {}
         self.module_constants: dict[str, ast.expr] = {  # NAME = <expr> at module level (the last one wins)
             stmt.targets[0].id: stmt.value for stmt in tree.body
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)}
@@ -255,6 +262,11 @@ class ModuleIndex:
 
     def model_attributes(self, class_name: str) -> frozenset[str]:
         """``self.X`` attributes a class's methods assign from a TF/Keras call (``self.model = load_model(p)``)."""
+        if class_name not in self._model_attrs:
+            self._model_attrs[class_name] = self._assigned_from_tf(class_name)
+        return self._model_attrs[class_name]
+
+    def _assigned_from_tf(self, class_name: str) -> frozenset[str]:
         info = self.classes.get(class_name)
         if info is None:
             return frozenset()

@@ -163,7 +163,7 @@ class LibraryCalls:
     def spawn(self, node: ast.Call, api: str, kind: Kind, method: str | None, target: Value | None,
               handed: list[Value], initializer: Value | None, initargs: Value | None) -> Value:
         start_method = method or self.effective_start_method
-        value = Value(kind, node, start_method=start_method, target=target, args=handed)
+        value = Value(kind, node, start_method=start_method)
         init_handed = elements(initargs) if initargs is not None else []
         self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
                     handed=handed_over([*handed, *init_handed, *(f for f in (target, initializer) if f is not None)]),

@@ -31,7 +31,6 @@ class ModuleFacts:
     index: ModuleIndex
     events: list[Event]
     module_env: dict[str, Value]
-    default_start_method: str
 
     def of(self, cls: type) -> Iterator:
         """Events of one type, in execution order."""

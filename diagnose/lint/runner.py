@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from diagnose.lint.cache import Cache, Stamp, stamp
 from diagnose.lint.config import Settings
@@ -19,19 +18,12 @@ PARALLEL_THRESHOLD = 64  # below this many files a pool costs more than it saves
 Checked = tuple[FileResult, "Stamp | None"]
 
 
-def relative_to_root(path: Path, settings: Settings) -> str:
-    """The path relative to the settings root (for per-file-ignores), as given when outside it."""
-    absolute = os.path.abspath(path)
-    root = str(settings.root)
-    return absolute[len(root) + 1:] if absolute.startswith(root + os.sep) else path.as_posix()
-
-
 def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Checked]:
     """Check each file; with ``stamped``, also stamp it (before reading it, so a later edit shows)."""
     out = []
     for path in paths:
         file_stamp = stamp(path) if stamped else None
-        out.append((check_path(path, settings, relative_to_root(Path(path), settings)), file_stamp))
+        out.append((check_path(path, settings, settings.relative(path)), file_stamp))
     return out
 
 

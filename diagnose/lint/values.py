@@ -39,7 +39,6 @@ class Kind(str, Enum):
     ASYNC_RESULT = "async-result"
 
 
-PROCESS_BOUNDARIES = {Kind.POOL, Kind.EXECUTOR, Kind.PROCESS}
 QUEUES = {Kind.THREAD_QUEUE, Kind.MP_QUEUE, Kind.JOINABLE_QUEUE}
 
 
@@ -58,13 +57,10 @@ class Value:
     attrs: dict[str, Value] = field(default_factory=dict)  # INSTANCE attributes (self.x)
     keras_version: int | None = None  # MODEL / DATASET
     inferred: bool = False  # kind guessed from a name, not from a definition
-    managed: bool = False  # POOL used as a context manager
     daemon: bool = False  # PROCESS(daemon=True)
     terminated: bool = False  # PROCESS: terminate()/kill() was called
     started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes
     reforks: bool = False  # POOL(maxtasksperchild=N): forks fresh workers while tasks run
-    target: Value | None = None  # PROCESS target
-    args: list[Value] = field(default_factory=list)  # PROCESS args as bound to the target
 
     def flatten(self) -> list[Value]:
         """This value and everything inside it: container elements, partial args, an instance's attributes,

@@ -192,8 +192,6 @@ class Walker(LibraryCalls):
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 value = self.expr(item.context_expr)
-                if value.kind in (Kind.POOL, Kind.THREAD_POOL, Kind.EXECUTOR):
-                    value.managed = True
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, value)
             self.block(stmt.body)
