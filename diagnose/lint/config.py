@@ -112,7 +112,9 @@ def expand_codes(selectors: tuple[str, ...] | list[str], codes: list[str]) -> li
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest .predlint.toml / predlint.toml / pyproject.toml with [tool.predlint], walking up."""
+    """The nearest .predlint.toml / predlint.toml / pyproject.toml with [tool.predlint], walking up.
+
+    A ``pyproject.toml`` that does not parse stops the search with an error: it may hold the settings."""
     for directory in (start, *start.parents):
         for name in CONFIG_FILES:
             candidate = directory / name
@@ -122,10 +124,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_tool_section(path: Path) -> bool:
-    try:
-        return "predlint" in _read_toml(path).get("tool", {})
-    except UsageError:
-        return False
+    tool = _read_toml(path).get("tool", {})
+    return isinstance(tool, dict) and "predlint" in tool
 
 
 def _read_toml(path: Path) -> dict:
@@ -155,7 +155,7 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
     if path is None:
         return Settings(root=cwd)
     document = _read_toml(path)
-    table = document if path.name != "pyproject.toml" else document.get("tool", {}).get("predlint", {})
+    table = settings_table(path, document)
     settings = Settings(root=path.parent.resolve())
     requires = document.get("project", {}).get("requires-python") if path.name == "pyproject.toml" else None
     if requires is None and path.name != "pyproject.toml" and (path.parent / "pyproject.toml").is_file():
@@ -163,6 +163,20 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
     if isinstance(requires, str) and _target_from_requires_python(requires):
         settings = replace(settings, target_version=_target_from_requires_python(requires))
     return apply_table(settings, table, str(path))
+
+
+def settings_table(path: Path, document: dict) -> dict:
+    """The predlint settings of a config document: ``[tool.predlint]`` of a ``pyproject.toml``, the top
+    level of a ``predlint.toml`` (where a ``[tool.predlint]`` header pasted from a pyproject is accepted too)."""
+    tool = document.get("tool")
+    if path.name == "pyproject.toml":
+        return tool.get("predlint", {}) if isinstance(tool, dict) else {}
+    if isinstance(tool, dict) and "predlint" in tool:
+        if set(document) != {"tool"} or set(tool) != {"predlint"}:
+            raise UsageError(f"{path} mixes a [tool.predlint] table with other settings: in {path.name}, "
+                             "write the settings without the table header")
+        return tool["predlint"]
+    return document
 
 
 def _strings(value: object, key: str, where: str) -> tuple[str, ...]:
