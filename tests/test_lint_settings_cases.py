@@ -56,7 +56,8 @@ def run():
     (FORK_AFTER_PROBE, {"target-version": "py314"}, []),
     (SEQUENCE_WORKERS, {}, []),  # tf_keras Sequence, fork, NumPy only: fine
     (SEQUENCE_WORKERS, {"platform": "win32"}, ["DLK303"]),
-    (TF_KERAS_GENERATOR, {}, ["DLK301"]),  # tf.keras is Keras 3: the keywords are a TypeError
+    (TF_KERAS_GENERATOR, {}, ["DLK301", "DLK302"]),  # nothing says which Keras: either hazard, as warnings
+    (TF_KERAS_GENERATOR, {"keras-version": 3}, ["DLK301"]),  # Keras 3: the keywords are a TypeError
     (TF_KERAS_GENERATOR, {"keras-version": 2}, ["DLK302"]),  # Keras 2: silent duplication
 ], ids=lambda value: str(value)[:40] if isinstance(value, dict) else None)
 def test_settings_decide(source: str, settings: dict, expected: list[str]) -> None:

@@ -40,7 +40,9 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     target_version: str = TARGET_VERSIONS[0]
     platform: str = "linux"
-    keras_version: int = 3
+    keras_version: int | None = None  # 2 or 3: set, or inferred from the project; None: nothing says
+    keras_evidence: tuple[str, ...] = ()  # why keras_version (and tf1) are what they are
+    tf1: bool = False  # the project runs TensorFlow 1 (graph mode: ops build a graph, a Session runs it)
 
     @property
     def python(self) -> tuple[int, int]:
@@ -81,7 +83,7 @@ class Settings:
     def fingerprint(self) -> str:
         """A hash of everything that changes findings (for caches)."""
         data = repr((sorted(self.enabled_codes()), self.per_file_ignores, self.target_version, self.platform,
-                     self.keras_version))
+                     self.keras_version, self.tf1))
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -220,4 +222,5 @@ def apply_table(settings: Settings, table: dict, where: str) -> Settings:
         if table["keras-version"] not in (2, 3):
             raise UsageError(f"'keras-version' in {where} must be 2 or 3")
         changes["keras_version"] = table["keras-version"]
+        changes["keras_evidence"] = (f"keras-version = {table['keras-version']} in {where}",)
     return replace(settings, **changes)  # type: ignore[arg-type]

@@ -103,7 +103,7 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     index = ModuleIndex(tree)
-    events, walker = walk_module(index, settings.default_start_method, settings.keras_version)
+    events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1)
     facts = ModuleFacts(index, events, walker.module.env)
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:

@@ -60,7 +60,7 @@ class KerasCall(Event):
 
     method: str
     receiver: Value
-    keras_version: int
+    keras_version: int | None  # None: nothing says which Keras runs this
     keywords: dict[str, ast.expr]
     data: Value
     start_method: str

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
 from diagnose.lint.names import (
     collect_imports,
     dotted,
@@ -23,6 +24,7 @@ KERAS_DATASET_BASES = {"utils.Sequence", "utils.PyDataset", "Sequence", "PyDatas
 MANAGER_BASES = {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
 # A receiver of predict/fit named like this is taken for a Keras model (``est.predict`` is not).
 MODEL_NAME = re.compile(r"model|net|keras|predictor|classifier|regressor|autoencoder|encoder|decoder", re.IGNORECASE)
+GRAPH_MODE_MARKERS = {"disable_eager_execution", "disable_v2_behavior", "placeholder", "Session", "InteractiveSession"}
 MODEL_METHODS = {"predict", "predict_on_batch", "predict_generator", "fit", "fit_generator",
                  "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
 
@@ -142,6 +144,38 @@ class ModuleIndex:
             stmt.targets[0].id: stmt.value for stmt in tree.body
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)}
 
+    @cached_property
+    def constant_flags(self) -> dict[str, object]:
+        """Module names bound once, at module level, to a literal, and never rebound anywhere
+        (``RUN_DEMO = False``): their value is known wherever they are read."""
+        stores: dict[str, int] = defaultdict(int)
+        for node in self.by_type[ast.Name]:
+            if not isinstance(node.ctx, ast.Load):
+                stores[node.id] += 1
+        for node in self.by_type[ast.Global]:
+            for name in node.names:
+                stores[name] += 1
+        return {name: value.value for name, value in self.module_constants.items()
+                if isinstance(value, ast.Constant) and stores[name] == 1}
+
+    def truth(self, test: ast.expr) -> bool | None:
+        """The truth of a condition known without running anything (``if False:``, ``if 0:``, a constant
+        flag, ``not``/``and``/``or`` of those), else None."""
+        if isinstance(test, ast.Constant):
+            return bool(test.value)
+        if isinstance(test, ast.Name) and test.id in self.constant_flags:
+            return bool(self.constant_flags[test.id])
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.truth(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            values = [self.truth(v) for v in test.values]
+            decisive = False if isinstance(test.op, ast.And) else True
+            if decisive in values:
+                return decisive
+            return (not decisive) if all(v is not None for v in values) else None
+        return None
+
     def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None) -> None:
         for node in _definitions(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -202,10 +236,44 @@ class ModuleIndex:
         return any(is_tf_name(name) for name in collect_imports(top).values())
 
     def keras_version_hint(self) -> int | None:
-        """2 when the module's only Keras is tf_keras (or keras 2 paths), or it sets TF_USE_LEGACY_KERAS=1
-        (then ``tf.keras`` is tf_keras); else None."""
+        """What the module's own code says: 2 when its only Keras is tf_keras, it imports a name Keras 3
+        lacks or a TF1 name, or it sets TF_USE_LEGACY_KERAS=1 (then ``tf.keras`` is tf_keras); 3 when it
+        imports a name only Keras 3 has; else None."""
         versions = {keras_member(name)[1] for name in self.imports.values() if keras_member(name)}
-        return 2 if versions == {2} or self._sets_legacy_keras() else None
+        if versions == {2} or self._sets_legacy_keras() or self.uses_tf1_names:
+            return 2
+        told = {keras_path_version(keras_member(name)[0]) for name in self.imports.values() if keras_member(name)}
+        told.discard(None)
+        return told.pop() if len(told) == 1 else None
+
+    @cached_property
+    def uses_tf1_names(self) -> bool:
+        """Whether the module uses TF1 names that TF 2 lacks (``tf.Session``, ``tf.placeholder``), outside
+        ``tf.compat.v1``: it runs on TensorFlow 1."""
+        if not self.imports_tf():
+            return False
+        return any(is_tf1_only(qualname[len("tensorflow."):]) for qualname in self._tf_references()
+                   if qualname.startswith("tensorflow."))
+
+    @cached_property
+    def graph_mode(self) -> bool:
+        """TF1-style graph code: TF1 names, ``tf.compat.v1.disable_eager_execution()`` /
+        ``disable_v2_behavior()``, or ``tf.compat.v1.placeholder`` / ``Session``. There, TF calls build a
+        graph; the runtime starts with a Session."""
+        if not self.imports_tf():
+            return False
+        return self.uses_tf1_names or any(
+            qualname.startswith("tensorflow.compat.v1.") and qualname.rsplit(".", 1)[-1] in GRAPH_MODE_MARKERS
+            for qualname in self._tf_references())
+
+    def _tf_references(self) -> set[str]:
+        """Canonical names of every TF attribute chain the module mentions."""
+        out = set()
+        for node in self.by_type[ast.Attribute]:
+            qualname = resolve(node, self.imports)
+            if qualname and qualname.startswith("tensorflow."):
+                out.add(qualname)
+        return out | {q for q in self.imports.values() if q.startswith("tensorflow.")}
 
     def _sets_legacy_keras(self) -> bool:
         """``os.environ["TF_USE_LEGACY_KERAS"] = "1"`` (or ``setdefault``/``putenv``) anywhere."""

@@ -85,10 +85,12 @@ def _named_like_generator(node: ast.Call) -> Value:
 class Walker(LibraryCalls):
     """Runs the abstract interpretation of one module and collects its events."""
 
-    def __init__(self, index: ModuleIndex, default_start_method: str, keras_version: int) -> None:
+    def __init__(self, index: ModuleIndex, default_start_method: str, keras_version: int | None,
+                 tf1: bool = False) -> None:
         self.index = index
         self.default_start_method = default_start_method
         self.keras_version = index.keras_version_hint() or keras_version
+        self.graph_mode = tf1 or index.graph_mode
         self.events: list[Event] = []
         self.module = Frame(env={})
         self.stack: list[Frame] = [self.module]
@@ -166,6 +168,8 @@ class Walker(LibraryCalls):
                 self.bind(stmt.target, value)
         elif isinstance(stmt, ast.Expr):
             self.expr(stmt.value, discarded=True)
+        elif isinstance(stmt, ast.If) and self.index.truth(stmt.test) is not None:
+            self.block(stmt.body if self.index.truth(stmt.test) else stmt.orelse)  # the other branch never runs
         elif isinstance(stmt, ast.If):
             if _is_main_guard(stmt.test) and self.frame is self.module:
                 was, self.import_time = self.import_time, False
@@ -184,6 +188,8 @@ class Walker(LibraryCalls):
                     self.block(stmt.body)
 
             self.loop(iteration)
+            self.block(stmt.orelse)
+        elif isinstance(stmt, ast.While) and self.index.truth(stmt.test) is False:
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.While):
             self.expr(stmt.test)
@@ -339,6 +345,8 @@ class Walker(LibraryCalls):
             if base.kind is Kind.CONTAINER and base.items and not isinstance(node.slice, ast.Slice):
                 return base.items[0]
             return base if base.kind is Kind.CONTAINER else UNKNOWN
+        if isinstance(node, ast.IfExp) and self.index.truth(node.test) is not None:
+            return self.expr(node.body if self.index.truth(node.test) else node.orelse)
         if isinstance(node, ast.IfExp):
             self.expr(node.test)
             body, other = self.expr(node.body), self.expr(node.orelse)
@@ -511,7 +519,8 @@ class Walker(LibraryCalls):
     # ----- calls of imported names -------------------------------------------------------------
 
 
-def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int) -> tuple[list[Event], Walker]:
+def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int | None,
+                tf1: bool = False) -> tuple[list[Event], Walker]:
     """Run the walker over a module; returns its events and the walker (for its final state)."""
-    walker = Walker(index, default_start_method, keras_version)
+    walker = Walker(index, default_start_method, keras_version, tf1)
     return walker.run(), walker

@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
-from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind
 
@@ -70,11 +69,9 @@ class GeneratorCrossesProcess(Rule):
             generators = [v for v in handed if v.kind in GENERATOR_KINDS]
             if not generators:
                 continue
+            generators = [g for g in generators if not g.inferred]  # a name alone is no evidence
+            if not generators:
+                continue
             what = "Keras data iterator" if generators[0].kind is Kind.KERAS_ITERATOR else "generator"
-            if all(g.inferred for g in generators):
-                yield Report(node, f"value that looks like a {what} (judged by its name) handed to a worker: "
-                                   "generators cannot be pickled and forked copies replay the same items; "
-                                   "keep the generator in the parent and send its batches", Severity.WARNING)
-            else:
-                yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
-                                   "replay the same items; keep it in the parent and send its batches")
+            yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
+                               "replay the same items; keep it in the parent and send its batches")

@@ -17,8 +17,11 @@ class RemovedKerasApi(Rule):
     ## What it does
     Finds `fit_generator`/`predict_generator`/`evaluate_generator`, and `workers=`,
     `use_multiprocessing=` or `max_queue_size=` passed to `fit`/`predict`/`evaluate`, in Keras 3 code
-    (`import keras`, `tensorflow.keras` on TF >= 2.16). In tf_keras (Keras 2) the `*_generator` methods
-    are reported as deprecated.
+    (`import keras`, `tensorflow.keras` on TF >= 2.16). Which Keras a project runs is taken from the
+    `keras-version` setting, else inferred from the project's pins (`tensorflow<2.16`, `keras==2.2.4`,
+    `tf_keras`, ...) and from names its code uses that only one Keras has (`keras.engine`, `tf.Session`,
+    `keras.ops`, ...): `predlint check --show-settings` prints what was inferred and why. On Keras 2 the
+    calls are correct and nothing is reported; when nothing says, the finding is a warning.
 
     ## Why is this bad?
     Keras 3 removed the `*_generator` methods (`AttributeError`) and moved the worker settings to the
@@ -64,16 +67,20 @@ class RemovedKerasApi(Rule):
         for call in facts.of(KerasCall):
             if call.receiver.kind not in RECEIVERS or call.receiver.kind is Kind.UNKNOWN and not keras_module:
                 continue
+            if call.keras_version == 2:
+                continue  # Keras 2 has them all: correct code there
+            moved = [k for k in MOVED_KEYWORDS if k in call.keywords]
             if call.method in GENERATOR_METHODS:
                 replacement = call.method.replace("_generator", "")
-                if call.keras_version >= 3:
-                    yield Report(call.node, f"`{call.method}` does not exist in Keras 3 (AttributeError); "
-                                            f"use `{replacement}` with a `PyDataset`")
-                else:
-                    yield Report(call.node, f"`{call.method}` is deprecated in tf_keras; use `{replacement}`",
-                                 Severity.WARNING)
-            elif call.keras_version >= 3:
-                moved = [k for k in MOVED_KEYWORDS if k in call.keywords]
-                if moved:
-                    yield Report(call.node, f"Keras 3 `{call.method}` takes no `{moved[0]}=` (TypeError); pass "
-                                            "workers/use_multiprocessing/max_queue_size to the `PyDataset` constructor")
+                problem = f"`{call.method}` does not exist in Keras 3 (AttributeError); use `{replacement}`"
+                fix = " with a `PyDataset`"
+            elif moved:
+                problem = f"Keras 3 `{call.method}` takes no `{moved[0]}=` (TypeError)"
+                fix = "; pass workers/use_multiprocessing/max_queue_size to the `PyDataset` constructor"
+            else:
+                continue
+            if call.keras_version == 3:
+                yield Report(call.node, problem + fix)
+            else:
+                yield Report(call.node, f"if this runs on Keras 3: {problem}{fix} (nothing in the project says "
+                                        "which Keras it runs; pin it or set `keras-version`)", Severity.WARNING)

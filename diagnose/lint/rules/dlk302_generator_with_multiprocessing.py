@@ -74,7 +74,7 @@ class GeneratorWithMultiprocessing(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for call in facts.of(KerasCall):
             several = several_workers(call.keywords) or call.method.endswith("Enqueuer")  # workers given to start()
-            if call.keras_version >= 3 or not uses_multiprocessing(call.keywords) or not several:
+            if call.keras_version == 3 or not uses_multiprocessing(call.keywords) or not several:
                 continue
             keras1 = "pickle_safe" in call.keywords  # Keras 1 had no Sequence: its input is a generator
             if call.data.kind is not Kind.GENERATOR and not (keras1 and call.data.kind is not Kind.DATASET):

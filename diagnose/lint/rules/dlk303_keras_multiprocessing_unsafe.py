@@ -71,7 +71,7 @@ class KerasMultiprocessingUnsafe(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for call in facts.of(KerasCall):
-            if call.keras_version >= 3 or not uses_multiprocessing(call.keywords):
+            if call.keras_version == 3 or not uses_multiprocessing(call.keywords):
                 continue
             if call.start_method != "fork":
                 yield Report(call.node, f"tf_keras `use_multiprocessing=True` under {call.start_method}: the enqueuer "

@@ -1,0 +1,240 @@
+"""Which Keras (and whether TF1) a project runs, from its own declarations and code.
+
+Order of trust: a pin in the project's requirement files (``requirements*.txt``, ``setup.py``,
+``setup.cfg``, ``pyproject.toml``, ``environment.yml``, ``Pipfile``), then the names its code uses
+(:mod:`diagnose.lint.keras_signals`: names Keras 3 or TF 2 do not have). When neither says, the version
+is unknown and rules that depend on it say what they assume.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
+
+MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
+DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "setup.py", "setup.cfg", "pyproject.toml",
+                     "environment*.yml", "environment*.yaml", "conda*.yml", "Pipfile")
+SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "site-packages",
+             "__pycache__", "build", "dist", ".eggs"}
+MAX_SCANNED_FILES = 5000
+MAX_FILE_BYTES = 2_000_000
+EVIDENCE_PER_KIND = 3
+
+Version = tuple[int, ...]
+REQUIREMENT = re.compile(
+    r"""(?<![\w.-])(?P<name>tensorflow(?:[-_](?:gpu|cpu))?|tf[-_]keras|keras(?:[-_](?:applications|preprocessing))?)
+        (?![\w.-]) ["']?\s*(?:=\s*["'])?  # Pipfile / poetry: name = "spec"
+        (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
+SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
+KERAS_NAMESPACES = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
+IMPORT_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)", re.MULTILINE)
+IMPORT = re.compile(r"^\s*import\s+([\w.]+)", re.MULTILINE)
+TF1_USE = re.compile(r"\btf\.((?:train\.|summary\.|layers\.)?\w+)\s*\(")
+BACKEND_SESSION = re.compile(r"\bK\.(?:get_session|set_session)\s*\(")
+KERAS3_USE = re.compile(r"\bkeras\.(ops|config|random)\.\w+\s*\(|\bPyDataset\b")
+COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
+
+
+@dataclass(frozen=True)
+class KerasInference:
+    """What a project runs: Keras 2 or 3 (None: nothing says), TF1 or not, and why."""
+
+    version: int | None
+    tf1: bool
+    evidence: tuple[str, ...]
+
+
+def project_root(path: Path) -> Path:
+    """The nearest directory at or above ``path`` that holds a project marker (else ``path``'s directory)."""
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in MARKERS):
+            return directory
+    return start
+
+
+@lru_cache(maxsize=64)
+def infer(root: Path) -> KerasInference:
+    """The project's Keras, from its declarations first, then its code."""
+    declared = _declarations(root)
+    code = _code_signals(root)
+    tf1 = any(tf1 for _, _, tf1 in declared) or (not any(v == 3 for v, _, _ in declared) and code.tf1)
+    for versions, why in (({v for v, _, _ in declared if v}, [w for v, w, _ in declared if v]),
+                          ({v for v, _ in code.signals}, [w for _, w in code.signals])):
+        if len(versions) == 1:
+            return KerasInference(versions.pop(), tf1, tuple(why[:EVIDENCE_PER_KIND]))
+    if tf1:
+        return KerasInference(2, True, tuple(w for _, w in code.signals if "TF1" in w)[:EVIDENCE_PER_KIND])
+    return KerasInference(None, False, ())
+
+
+# ----- declarations ---------------------------------------------------------------------------------
+def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
+    """(Keras version, evidence, TF1) for every pin of tensorflow / keras / tf_keras the project declares."""
+    out = []
+    for pattern in DECLARATION_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for match in REQUIREMENT.finditer(text):
+                name = match.group("name").lower().replace("_", "-")
+                spec = " ".join(match.group("spec").split()).rstrip(",")
+                version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
+                if version or tf1:
+                    where = f"{path.relative_to(root).as_posix()}: {match.group('name')}{spec}"
+                    out.append((version, f"{where} (Keras {version})" if version else where, tf1))
+    return out
+
+
+def _pin_meaning(name: str, spec: str, conda: bool) -> tuple[int | None, bool]:
+    """What one requirement says: (Keras version or None, whether it means TF1)."""
+    if name in ("tf-keras", "keras-applications", "keras-preprocessing"):
+        return 2, False
+    low, high = _bounds(spec, conda)
+    if name.startswith("tensorflow"):
+        if name == "tensorflow-gpu":  # published up to TF 2.11: never Keras 3
+            return 2, high is not None and high <= (2, 0)
+        if high is not None and high <= (2, 16):
+            return 2, high <= (2, 0)
+        return (3 if low is not None and low >= (2, 16) else None), False
+    if high is not None and high <= (3,):
+        return 2, False
+    return (3 if low is not None and low >= (3,) else None), False
+
+
+def _bounds(spec: str, conda: bool) -> tuple[Version | None, Version | None]:
+    """(lowest allowed version, exclusive upper bound) of a specifier such as ``>=1.15,<2`` or ``==2.4.*``."""
+    low: Version | None = None
+    high: Version | None = None
+    for op, text in SPECIFIER.findall(spec):
+        parts = [int(p) for p in re.findall(r"\d+", text.split("*")[0])]
+        if not parts:
+            continue
+        while len(parts) > 1 and parts[-1] == 0:  # 2.16.0 is 2.16
+            parts.pop()
+        version = tuple(parts)
+        wildcard = "*" in text or (op == "=" and conda)
+        if op in ("==", "=", "~=", "^", ">=", ">"):
+            low = max(low or version, version)
+        if op in ("==", "="):
+            upper = _bump(version, len(version) - 1) if wildcard else version + (0, 1)
+        elif op == "<":
+            upper = version
+        elif op == "<=":
+            upper = version + (0, 1)
+        elif op == "~=":
+            upper = _bump(version, max(len(version) - 2, 0))
+        elif op == "^":
+            upper = _bump(version, next((i for i, p in enumerate(version) if p), len(version) - 1))
+        else:
+            continue
+        high = min(high or upper, upper)
+    return low, high
+
+
+def _bump(version: Version, position: int) -> Version:
+    return (*version[:position], version[position] + 1)
+
+
+# ----- code -----------------------------------------------------------------------------------------
+@dataclass
+class CodeSignals:
+    signals: list[tuple[int, str]]
+    tf1: bool
+
+
+def _code_signals(root: Path) -> CodeSignals:
+    """Keras 2/3 and TF1 evidence from the names the project's Python files use."""
+    signals: dict[int, list[str]] = {2: [], 3: []}
+    tf1 = False
+    for path in _python_files(root):
+        try:
+            source = path.read_bytes()
+        except OSError:
+            continue
+        if b"keras" not in source and b"tf." not in source:
+            continue
+        text = source.decode("utf-8", errors="replace")
+        where = path.relative_to(root).as_posix()
+        for version, why in _file_signals(text):
+            if len(signals[version]) < EVIDENCE_PER_KIND:
+                signals[version].append(f"{where}: {why}")
+            tf1 = tf1 or "TF1" in why
+        if all(len(found) >= EVIDENCE_PER_KIND for found in signals.values()):
+            break
+    return CodeSignals([(v, w) for v in (2, 3) for w in signals[v]], tf1)
+
+
+def _file_signals(text: str):
+    """(Keras version, why) for each telling name one file uses."""
+    for module, names in IMPORT_FROM.findall(text):
+        for name in re.findall(r"\w+", names):
+            version = _keras_version_of(f"{module}.{name}")
+            if version:
+                yield version, f"imports {module}.{name} ({'absent from' if version == 2 else 'only in'} Keras 3)"
+    for module in IMPORT.findall(text):
+        version = _keras_version_of(module)
+        if version:
+            yield version, f"imports {module} ({'absent from' if version == 2 else 'only in'} Keras 3)"
+        elif module.startswith("tensorflow.") and is_tf1_only(module[len("tensorflow."):]):
+            yield 2, f"imports {module} (TF1 only, absent from TF 2)"
+    if not COMPAT_V1_AS_TF.search(text):
+        for name in TF1_USE.findall(text):
+            if is_tf1_only(name):
+                yield 2, f"calls tf.{name}() (TF1 only, absent from TF 2)"
+                break
+    if BACKEND_SESSION.search(text):
+        yield 2, "calls K.get_session()/set_session() (absent from Keras 3)"
+    use = KERAS3_USE.search(text)
+    if use:
+        yield 3, f"uses {use.group(0).rstrip('(').strip()} (only in Keras 3)"
+
+
+def _keras_version_of(qualname: str) -> int | None:
+    if qualname == "tf_keras" or qualname.startswith(("tf_keras.", "tensorflow.python.keras")):
+        return 2
+    for namespace in KERAS_NAMESPACES[:2]:
+        if qualname.startswith(namespace + "."):
+            return keras_path_version(qualname[len(namespace) + 1:])
+    return None
+
+
+def _python_files(root: Path):
+    count = 0
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = Path(directory) / name
+                try:
+                    if path.stat().st_size > MAX_FILE_BYTES:
+                        continue
+                except OSError:
+                    continue
+                yield path
+                count += 1
+                if count >= MAX_SCANNED_FILES:
+                    return
+
+
+def with_project_keras(settings, paths) -> "Settings":  # noqa: F821 - config imports nothing from here
+    """Settings with the Keras version and TF1 inferred for the projects of ``paths``, unless set.
+
+    When the paths lie in projects that disagree, nothing is inferred."""
+    from dataclasses import replace
+
+    found = {infer(project_root(Path(p).resolve())) for p in paths} or {infer(project_root(settings.root))}
+    if len(found) != 1:
+        return settings
+    inferred = found.pop()
+    if settings.keras_version is not None:
+        return replace(settings, tf1=inferred.tf1)
+    return replace(settings, keras_version=inferred.version, tf1=inferred.tf1,
+                   keras_evidence=inferred.evidence or ("nothing in the project says which Keras it runs",))
