@@ -49,7 +49,20 @@ def _with_default_command(argv: list[str], commands: Sequence[str]) -> list[str]
     first = argv[0]
     if first in commands or first in ("-h", "--help", "--version"):
         return argv
+    _reject_mistyped_command(first, commands)
     return ["check", *argv]
+
+
+def _reject_mistyped_command(word: str, commands: Sequence[str]) -> None:
+    """``predlint chekc src``: a first word that is no path but close to a command is a typo, not a path."""
+    import difflib
+    import os
+
+    if word.startswith("-") or os.path.exists(word):
+        return
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    if close:
+        raise UsageError(f"unknown command '{word}' (did you mean '{close[0]}'?)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,8 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    args = parser.parse_args(_with_default_command(args_list, list(commands)))
     try:
+        args = parser.parse_args(_with_default_command(args_list, list(commands)))
         return int(args.func(args))
     except UsageError as exc:
         sys.stderr.write(f"predlint: error: {exc}\n")

@@ -1,54 +1,81 @@
-"""``predlint check --add-noqa``: suppress every current finding with a ``# noqa: CODE`` on its line."""
+"""``predlint check --add-noqa``: suppress every current finding with a ``# noqa: CODE`` where it counts
+(its ``noqa_row``: the reported line, or the end of a statement whose line cannot hold a comment)."""
 
 from __future__ import annotations
 
 import io
 import tokenize
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from diagnose.lint.finding import Finding
-from diagnose.lint.noqa import LINE_NOQA, UNUSED_NOQA, physical_lines
+from diagnose.lint.noqa import LINE_NOQA, UNUSED_NOQA, directive_rows, physical_lines
+from diagnose.lint.notebook import is_notebook
 
 NOT_SUPPRESSIBLE = frozenset({"DLK000", UNUSED_NOQA})  # a file that does not parse; a stale directive
 
 
-def add_noqa(findings: Iterable[Finding]) -> int:
-    """Edit the files of ``findings`` in place; returns how many lines got a new or extended directive."""
+@dataclass(frozen=True)
+class Outcome:
+    """How many lines got a new or extended directive, and how many findings are still reported."""
+
+    added: int
+    left: int
+    why: str = ""
+
+
+def add_noqa(findings: Iterable[Finding]) -> Outcome:
+    """Edit the files of ``findings`` in place; findings that no directive can cover are counted in ``left``."""
     by_file: dict[str, dict[int, set[str]]] = {}
+    reasons: Counter[str] = Counter()
     for f in findings:
-        if f.code not in NOT_SUPPRESSIBLE:
+        if f.code in NOT_SUPPRESSIBLE:
+            reasons[f"{f.code} is not suppressed this way"] += 1
+        elif is_notebook(f.path):
+            reasons["notebooks are not edited"] += 1
+        else:
             by_file.setdefault(f.path, {}).setdefault(f.noqa_row, set()).add(f.code)
-    return sum(_edit_file(path, codes) for path, codes in by_file.items())
+    added = 0
+    for path, codes in by_file.items():
+        edited, missed = _edit_file(path, codes)
+        added += edited
+        reasons["the line cannot hold a comment or the file cannot be written"] += missed
+    why = "; ".join(f"{count}: {reason}" for reason, count in reasons.items() if count)
+    return Outcome(added, sum(reasons.values()), why)
 
 
-def _edit_file(path: str, codes_by_row: dict[int, set[str]]) -> int:
-    """Rewrite one file in its own encoding and line endings; a file that vanished or cannot be written
-    since it was checked gets nothing."""
+def _edit_file(path: str, codes_by_row: dict[int, set[str]]) -> tuple[int, int]:
+    """Rewrite one file in its own encoding and line endings: (rows edited, findings not covered). A file
+    that vanished or cannot be written since it was checked gets nothing."""
+    findings = sum(len(codes) for codes in codes_by_row.values())
     try:
         with open(path, "rb") as handle:
             source = handle.read()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        text, edited = with_noqa(source.decode(encoding), codes_by_row)
+        text, edited, missed = with_noqa(source.decode(encoding), codes_by_row)
         if edited:
             with open(path, "wb") as handle:
                 handle.write(text.encode(encoding))
     except (OSError, SyntaxError, UnicodeError):
-        return 0
-    return edited
+        return 0, findings
+    return edited, missed
 
 
-def with_noqa(text: str, codes_by_row: dict[int, set[str]]) -> tuple[str, int]:
+def with_noqa(text: str, codes_by_row: dict[int, set[str]]) -> tuple[str, int, int]:
     """The source with the codes added to each row's ``# noqa`` (merged into an existing one, else appended
-    after the code and any comment), and the number of rows edited. A row whose end lies inside a string or
-    after a line continuation cannot hold a comment and is left alone."""
+    after the code and any comment), the number of rows edited, and the number of codes on rows that
+    cannot hold a comment (they end inside a string or after a line continuation) and so were left alone."""
     lines = physical_lines(text, keepends=True)
     try:
-        comments, no_comment_rows = _comment_layout(text, lines)
+        comments = _comment_columns(text)
     except (tokenize.TokenError, SyntaxError):
-        return text, 0
-    edited = 0
+        return text, 0, sum(len(codes) for codes in codes_by_row.values())
+    blocked = directive_rows(text)
+    edited = missed = 0
     for row, codes in sorted(codes_by_row.items()):
-        if not 0 < row <= len(lines) or row in no_comment_rows:
+        if not 0 < row <= len(lines) or row in blocked:
+            missed += len(codes)
             continue
         body = lines[row - 1].rstrip("\r\n")
         ending = lines[row - 1][len(body):]
@@ -56,7 +83,7 @@ def with_noqa(text: str, codes_by_row: dict[int, set[str]]) -> tuple[str, int]:
         if new_body != body:
             lines[row - 1] = new_body + ending
             edited += 1
-    return "".join(lines), edited
+    return "".join(lines), edited, missed
 
 
 def _with_codes(body: str, comment_column: int | None, codes: set[str]) -> str:
@@ -73,18 +100,7 @@ def _with_codes(body: str, comment_column: int | None, codes: set[str]) -> str:
     return f"{body[:match.end()]}, {', '.join(missing)}{body[match.end():]}"
 
 
-def _comment_layout(text: str, lines: list[str]) -> tuple[dict[int, int], set[int]]:
-    """Where each row's comment starts (0-based column), and the rows that end inside a token
-    (a multi-line string) or with a backslash continuation."""
-    comments: dict[int, int] = {}
-    blocked: set[int] = set()
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        (start_row, start_col), (end_row, _) = token.start, token.end
-        if token.type == tokenize.COMMENT:
-            comments[start_row] = start_col
-        elif end_row > start_row and token.type not in (tokenize.NL, tokenize.NEWLINE):
-            blocked.update(range(start_row, end_row))
-    for number, line in enumerate(lines, start=1):
-        if line.rstrip().endswith("\\") and number not in comments:
-            blocked.add(number)
-    return comments, blocked
+def _comment_columns(text: str) -> dict[int, int]:
+    """Where each row's comment starts (0-based column)."""
+    return {token.start[0]: token.start[1] for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.COMMENT}

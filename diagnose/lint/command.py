@@ -15,7 +15,9 @@ from diagnose.errors import UsageError
 if TYPE_CHECKING:
     from diagnose.lint.cache import Cache
     from diagnose.lint.config import Settings
+    from diagnose.lint.engine import FileResult
     from diagnose.lint.finding import Finding
+    from diagnose.report.formats.sources import SourceLines
 
 OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "json-lines", "junit", "github", "gitlab", "sarif")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -25,25 +27,46 @@ def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
+def _file_ignores(text: str) -> tuple[str, list[str]]:
+    """``GLOB:CODE[,CODE]`` of ``--per-file-ignores``."""
+    glob, _, codes = text.rpartition(":")
+    if not glob or not _codes(codes):
+        raise argparse.ArgumentTypeError(f"expected GLOB:CODES (e.g. 'tests/*:DLK501'), got '{text}'")
+    return glob, _codes(codes)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     check = subparsers.add_parser("check", help="check Python files for multiprocessing deadlock hazards",
-                                  description="Check Python files for TF/Keras multiprocessing deadlock hazards "
-                                              "(exit 0: clean, 1: findings, 2: error).")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (replaces the default set)")
-    check.add_argument("--extend-select", type=_codes, default=[], help="rule codes or prefixes to add")
-    check.add_argument("--ignore", type=_codes, default=[], help="rule codes or prefixes to disable")
+                                  description="Check Python files and Jupyter notebooks for TF/Keras multiprocessing "
+                                              "deadlock hazards (exit 0: clean, 1: findings, 2: error).")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="files or directories (default: .); - reads standard input")
+    repeated = "; repeat it or separate codes with commas"
+    check.add_argument("--select", type=_codes, action="append",
+                       help=f"rule codes or prefixes to enable (replaces the default set){repeated}")
+    check.add_argument("--extend-select", type=_codes, action="append", default=[],
+                       help=f"rule codes or prefixes to add{repeated}")
+    check.add_argument("--ignore", type=_codes, action="append", default=[],
+                       help=f"rule codes or prefixes to disable{repeated}")
+    check.add_argument("--per-file-ignores", type=_file_ignores, action="append", default=[], metavar="GLOB:CODES",
+                       help="codes to disable in files matching a glob, added to the configured ones (repeatable)")
     check.add_argument("--output-format", choices=OUTPUT_FORMATS,
                        help="report format (default: $PREDLINT_OUTPUT_FORMAT, else full)")
     check.add_argument("--output-file", type=Path,
                        help="write the report to this file instead of stdout (default: $PREDLINT_OUTPUT_FILE)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
+    check.add_argument("--statistics", action="store_true",
+                       help="print counts per rule instead of findings (text, json or json-lines)")
     check.add_argument("--config", type=Path, help="a pyproject.toml or predlint.toml to read settings from")
     check.add_argument("--target-version", choices=[f"py3{m}" for m in range(9, 15)])
     check.add_argument("--platform", choices=["linux", "darwin", "win32"])
     check.add_argument("--keras-version", type=int, choices=[2, 3])
-    check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    check.add_argument("-q", "--quiet", action="store_true", help="leave out the summary line")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name to report standard input under (and to match excludes and per-file-ignores)")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print every effective setting and where it came from, then exit")
+    check.add_argument("--show-files", action="store_true", help="print the files that would be checked, then exit")
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclude patterns to files named on the command line too (for pre-commit)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
@@ -55,52 +78,130 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(func=run_check)
 
     rules = subparsers.add_parser("rules", help="list every rule")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
     rules.set_defaults(func=run_rules)
     rule = subparsers.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code")
     rule.set_defaults(func=run_rule)
 
 
-def settings_from_args(args: argparse.Namespace):
-    """Config file settings, overridden by command-line flags."""
+def _flat(groups: list[list[str]]) -> list[str]:
+    return [code for group in groups for code in group]
+
+
+def settings_from_args(args: argparse.Namespace) -> tuple[Settings, Settings]:
+    """The config file's settings, and those overridden by command-line flags (repeated flags add up)."""
     from diagnose.lint.config import apply_table, load_settings
 
-    settings = load_settings(args.config)
+    from_file = load_settings(args.config)
+    return from_file, apply_table(from_file, flag_table(args, from_file), "command-line options")
+
+
+def flag_table(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
+    """The ``[tool.predlint]`` keys the flags set: select replaces, the others add to the configured lists."""
     flags: dict[str, object] = {}
     if args.select is not None:
-        flags["select"] = args.select
+        flags["select"] = _flat(args.select)
     if args.extend_select:
-        flags["extend-select"] = [*settings.extend_select, *args.extend_select]
+        flags["extend-select"] = [*settings.extend_select, *_flat(args.extend_select)]
     if args.ignore:
-        flags["ignore"] = [*settings.ignore, *args.ignore]
+        flags["ignore"] = [*settings.ignore, *_flat(args.ignore)]
+    if args.per_file_ignores:
+        table = {glob: list(codes) for glob, codes in settings.per_file_ignores}
+        for glob, codes in args.per_file_ignores:
+            table[glob] = [*table.get(glob, []), *codes]
+        flags["per-file-ignores"] = table
     for key in ("target_version", "platform", "keras_version"):
         if getattr(args, key) is not None:
             flags[key.replace("_", "-")] = getattr(args, key)
-    return apply_table(settings, flags, "command-line options")
+    return flags
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from diagnose.lint.project_keras import with_project_keras
+    from diagnose.report.lint_output import STATISTICS_FORMATS
+
+    from_file, flagged = settings_from_args(args)
+    settings = with_project_keras(flagged, [p for p in args.paths if p != "-"] or [args.stdin_filename or "."])
+    if args.show_settings:
+        from diagnose.lint.config import find_config
+        from diagnose.lint.show import show_settings
+
+        config = args.config or find_config(Path.cwd().resolve())
+        stages = [(str(config), from_file), ("command line", flagged), ("inferred from the project", settings)]
+        show_settings(str(config) if config else None, stages, sys.stdout)
+        return EXIT_CLEAN
+    output_format, output_file = _output_options(args)
+    if args.statistics and output_format not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints text, json or json-lines, not {output_format}")
+    reading_stdin = "-" in args.paths
+    if reading_stdin and (len(args.paths) > 1 or args.add_noqa):
+        raise UsageError("- (standard input) is checked alone, and --add-noqa cannot edit it")
+    if reading_stdin:
+        return _check_stdin(args, settings, output_format, output_file)
     from diagnose.lint.discovery_cache import discover_cached
     from diagnose.lint.runner import check_files
 
-    settings = settings_from_args(args)
-    output_format, output_file = _output_options(args)
     cache = _cache(args, settings)
     files = discover_cached(args.paths, settings, args.force_exclude, cache)
+    if args.show_files:
+        from diagnose.report.formats.paths import display_path
+
+        sys.stdout.writelines(display_path(path) + "\n" for path in files)
+        return EXIT_CLEAN
+    if not files:
+        sys.stderr.write("predlint: warning: No Python files found under the given path(s)\n")
     with _output(None if args.add_noqa else output_file) as stream:  # an unwritable file fails before the check
         results = check_files(files, settings, cache=cache)
-        findings = sorted(f for r in results for f in r.findings)
-        errors = [r for r in results if r.error]
-        for result in errors:
-            sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
         if args.add_noqa:
-            from diagnose.lint.add_noqa import add_noqa
+            return _add_noqa(results)
+        return _finish(results, args, output_format, stream)
 
-            added = add_noqa(findings)
-            sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
-            return EXIT_ERROR if errors else EXIT_CLEAN
-        _report(findings, args, output_format, stream)
-    if errors:
+
+def _check_stdin(args: argparse.Namespace, settings: Settings, output_format: str, output_file: Path | None) -> int:
+    """``predlint check --stdin-filename NAME -``: standard input, reported under NAME (``-`` without it);
+    a NAME that ``--force-exclude`` excludes is not checked."""
+    from diagnose.lint.files import is_excluded_with_parents
+    from diagnose.lint.runner import check_bytes
+    from diagnose.report.formats.sources import SourceLines
+
+    name = args.stdin_filename or "-"
+    if args.show_files:
+        sys.stdout.write(name + "\n")
+        return EXIT_CLEAN
+    source = sys.stdin.buffer.read()
+    excluded = args.stdin_filename and args.force_exclude and is_excluded_with_parents(Path(name), settings)
+    results = [] if excluded else [check_bytes(source, name, settings)]
+    with _output(output_file) as stream:
+        return _finish(results, args, output_format, stream, SourceLines({name: source}))
+
+
+def _add_noqa(results: list[FileResult]) -> int:
+    from diagnose.lint.add_noqa import add_noqa
+
+    _internal_errors(results)
+    outcome = add_noqa(sorted(f for r in results for f in r.findings))
+    sys.stderr.write(f"Added {outcome.added} noqa directive{'s' if outcome.added != 1 else ''}.\n")
+    if outcome.left:
+        sys.stderr.write(f"predlint: warning: {outcome.left} finding{'s' if outcome.left != 1 else ''} "
+                         f"could not be suppressed ({outcome.why})\n")
+    return EXIT_ERROR if any(r.error for r in results) else EXIT_CLEAN
+
+
+def _internal_errors(results: list[FileResult]) -> None:
+    for result in results:
+        if result.error:
+            sys.stderr.write(f"predlint: internal error while checking {result.path}: {result.error}\n")
+
+
+def _finish(results: list[FileResult], args: argparse.Namespace, output_format: str, stream: TextIO,
+            sources: SourceLines | None = None) -> int:
+    """Report the findings; the exit code."""
+    findings = sorted(f for r in results for f in r.findings)
+    _internal_errors(results)
+    failed = any(r.error for r in results)
+    _report(findings, args, output_format, stream, sources, summary=not failed)
+    if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
@@ -127,18 +228,18 @@ def _cache(args: argparse.Namespace, settings: Settings) -> Cache | None:
     return Cache.for_settings(settings, directory)
 
 
-def _report(findings: list[Finding], args: argparse.Namespace, output_format: str, stream: TextIO) -> None:
-    from diagnose.report.lint_output import FORMATS, render_statistics
+def _report(findings: list[Finding], args: argparse.Namespace, output_format: str, stream: TextIO,
+            sources: SourceLines | None, summary: bool) -> None:
+    """The findings (or ``--statistics``) in the format; the text formats end with a summary unless ``-q``
+    (or a file could not be analysed: then nothing has passed)."""
+    from diagnose.report.lint_output import FORMATS, TEXT_FORMATS, render_statistics, render_summary
 
     if args.statistics:
-        render_statistics(findings, stream)
-    elif output_format == "full" and args.quiet:
-        FORMATS["concise"](findings, stream)
-    else:
-        FORMATS[output_format](findings, stream)
-        if output_format in ("concise", "grouped") and not args.quiet:
-            stream.write(f"Found {len(findings)} error{'s' if len(findings) != 1 else ''}.\n"
-                         if findings else "All checks passed!\n")
+        render_statistics(findings, stream, output_format)
+        return
+    FORMATS[output_format](findings, stream, sources)
+    if output_format in TEXT_FORMATS and summary and not args.quiet:
+        render_summary(findings, stream)
 
 
 @contextmanager
@@ -157,18 +258,21 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
+    """Every rule: a table (plain lines when not on a terminal), or ``--output-format json``."""
     from diagnose.lint.rules import all_rules
 
-    table = Table(show_edge=False, pad_edge=False)
-    for column in ("code", "name", "default", "severity", "summary"):
-        table.add_column(column, overflow="fold")
-    for rule in all_rules():
-        table.add_row(rule.code, rule.name, "on" if rule.default_enabled else "off", rule.severity.value,
-                      rule.summary())
-    Console(soft_wrap=False).print(table)
+    rows = [{"code": rule.code, "name": rule.name, "default": "on" if rule.default_enabled else "off",
+             "severity": rule.severity.value, "summary": rule.summary()} for rule in all_rules()]
+    if args.output_format == "json":
+        import json
+
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    from diagnose.report.table import render_table
+
+    headers = list(rows[0])
+    render_table(headers, [[row[h] for h in headers] for row in rows])
     return EXIT_CLEAN
 
 

@@ -6,7 +6,7 @@ entries of the directories it walks and the ``.gitignore`` files it reads. A dir
 whenever an entry is added, removed or renamed in it. So each discovery is remembered with a layout:
 the mtime of every directory it may walk (a superset: every one that is not excluded, ``.gitignore``
 or not), the stamp of every ``.gitignore`` it may read, up to the repository's top, and what named
-files and symlinked ``.py`` entries are. If re-stating those gives the same answers, no directory
+files and symlinked Python entries are. If re-stating those gives the same answers, no directory
 gained or lost an entry and the remembered files still hold. Nothing changed in the last moments is
 trusted.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from diagnose.lint.cache import RACY_NS, Cache
 from diagnose.lint.config import Settings
-from diagnose.lint.files import discover, is_excluded
+from diagnose.lint.files import PYTHON_SUFFIXES, discover, is_excluded
 
 Observation = tuple[str, str, str]  # (kind, path, what was seen)
 
@@ -89,7 +89,7 @@ def _layout(paths: list[str], settings: Settings) -> list[Observation] | None:
 
 def _walk(root: str, settings: Settings) -> list[tuple[str, str]]:
     """Every directory under the root that is not excluded, each ``.gitignore`` in them, and the
-    symlinked ``.py`` entries (whether they point at a file decides whether they are found)."""
+    symlinked Python entries (whether they point at a file decides whether they are found)."""
     out = []
     stack = [root]
     while stack:
@@ -107,6 +107,6 @@ def _walk(root: str, settings: Settings) -> list[tuple[str, str]]:
                     stack.append(entry.path)
             elif entry.name == ".gitignore":
                 out.append(("stat", entry.path))
-            elif entry.name.endswith(".py") and entry.is_symlink():
+            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_symlink():
                 out.append(("isfile", entry.path))
     return out

@@ -12,6 +12,8 @@ from pathlib import Path
 from diagnose.errors import UsageError
 from diagnose.lint.config import Settings
 
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")  # modules, stubs, Jupyter notebooks
+
 
 @dataclass(frozen=True)
 class GitignoreRule:
@@ -83,22 +85,38 @@ def is_excluded(path: Path, settings: Settings) -> bool:
 
 
 def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:
-    """Python files under the given paths; a named file is always checked unless ``force_exclude``."""
+    """Python files (and notebooks) under the given paths; a named Python file is always checked unless
+    ``force_exclude``."""
     found: list[Path] = []
     for raw in paths:
         root = Path(raw)
         if not root.exists():
             raise UsageError(f"{raw}: No such file or directory")
-        if force_exclude and _excluded_with_parents(root, settings):
+        if force_exclude and is_excluded_with_parents(root, settings):
             continue
         if root.is_file():
-            found.append(root)
+            if is_python_file(root):
+                found.append(root)
             continue
         found.extend(_walk(root, settings))
     return sorted(dict.fromkeys(found))
 
 
-def _excluded_with_parents(path: Path, settings: Settings) -> bool:
+def is_python_file(path: Path) -> bool:
+    """A named file is checked when its suffix says Python, or it has none and a ``python`` shebang."""
+    if path.name.endswith(PYTHON_SUFFIXES):
+        return True
+    if path.suffix:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def is_excluded_with_parents(path: Path, settings: Settings) -> bool:
     """Whether a named path, or a directory above it (up to the project root), is excluded."""
     absolute = Path(os.path.abspath(path))
     chain = [absolute, *(p for p in absolute.parents if settings.root in (p, *p.parents) and p != settings.root)]
@@ -129,7 +147,7 @@ def _walk(root: Path, settings: Settings) -> list[Path]:
             continue
         for entry in entries:
             is_dir = entry.is_dir(follow_symlinks=False)
-            if not is_dir and not entry.name.endswith(".py"):
+            if not is_dir and not entry.name.endswith(PYTHON_SUFFIXES):
                 continue  # most entries (e.g. __pycache__/*.pyc) need no exclude or .gitignore matching
             path = Path(entry.path)
             absolute = Path(os.path.abspath(entry.path)).as_posix()

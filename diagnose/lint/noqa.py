@@ -6,7 +6,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from diagnose.lint.finding import Finding
 
@@ -54,15 +54,49 @@ def unused_noqa_wanted(source: bytes, enabled: frozenset[str]) -> bool:
     return UNUSED_NOQA in enabled and b"noqa" in source.lower()
 
 
+def directive_rows(text: str) -> dict[int, int]:
+    """Rows that cannot hold a comment, each mapped to the row where its statement's ``# noqa`` goes: a row
+    that ends inside a multi-line string goes to the end of the string's last line (as ruff), a row that
+    ends with a ``\\`` continuation to the next, until a row that can hold one. {} if it cannot tokenize."""
+    step: dict[int, int] = {}
+    comments: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            (start_row, _), (end_row, _) = token.start, token.end
+            if token.type == tokenize.COMMENT:
+                comments.add(start_row)
+            elif end_row > start_row and token.type not in (tokenize.NL, tokenize.NEWLINE):
+                step.update((row, end_row) for row in range(start_row, end_row))
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    for number, line in enumerate(physical_lines(text), start=1):
+        if line.endswith("\\") and number not in comments and number not in step:
+            step[number] = number + 1
+    out = {}
+    for row in step:
+        target = row
+        while target in step:
+            target = step[target]
+        out[row] = target
+    return out
+
+
 def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozenset[str],
                exempt_file: frozenset[str]) -> list[Finding]:
-    """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing."""
+    """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing.
+    A finding on a row that cannot hold a comment is suppressed at the end of its statement (its
+    ``noqa_row`` says where)."""
     lines = physical_lines(text)
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
+    moved: dict[int, int] | None = None
     for finding in found:
         if finding.code not in enabled or finding.code in exempt_file:
             continue
+        if moved is None:
+            moved = directive_rows(text)
+        if finding.noqa_row in moved:
+            finding = replace(finding, noqa_row=moved[finding.noqa_row])
         line = lines[finding.noqa_row - 1] if 0 < finding.noqa_row <= len(lines) else ""
         if is_suppressed(finding.code, line_exemptions(line)):
             used.setdefault(finding.noqa_row, set()).add(finding.code)

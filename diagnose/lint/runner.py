@@ -11,11 +11,42 @@ from collections.abc import Sequence
 
 from diagnose.lint.cache import Cache, Stamp, stamp
 from diagnose.lint.config import Settings
-from diagnose.lint.engine import FileResult, check_path
+from diagnose.lint.engine import FileResult, check_path, check_source, syntax_error
+from diagnose.lint.notebook import is_notebook
+from diagnose.lint.notebook import parse as parse_notebook
 
 PARALLEL_THRESHOLD = 64  # below this many files a pool costs more than it saves
 
 Checked = tuple[FileResult, "Stamp | None"]
+
+
+def check_bytes(source: bytes, path: str, settings: Settings) -> FileResult:
+    """Check the bytes of a module or a notebook (standard input, a notebook file) reported as ``path``;
+    never raises: a notebook that is not one is DLK000, an analysis bug an ``error``."""
+    relative = settings.relative(path)
+    try:
+        if not is_notebook(path):
+            return FileResult(path, check_source(source, path, settings, relative))
+        try:
+            module = parse_notebook(source).source.encode()
+        except ValueError as exc:
+            wanted = "DLK000" in settings.enabled_codes()
+            return FileResult(path, [syntax_error(path, f"cannot read notebook: {exc}", 1, 1)] if wanted else [])
+        return FileResult(path, check_source(module, path, settings, relative))
+    except Exception as exc:  # noqa: BLE001 - one file's analysis bug must not stop the run
+        return FileResult(path, [], f"{type(exc).__name__}: {exc}")
+
+
+def check_file(path: str, settings: Settings) -> FileResult:
+    """Check one file on disk (a module or a notebook)."""
+    if not is_notebook(path):
+        return check_path(path, settings, settings.relative(path))
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return check_path(path, settings, settings.relative(path))  # reports the unreadable file
+    return check_bytes(source, path, settings)
 
 
 def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Checked]:
@@ -23,7 +54,7 @@ def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Ch
     out = []
     for path in paths:
         file_stamp = stamp(path) if stamped else None
-        out.append((check_path(path, settings, settings.relative(path)), file_stamp))
+        out.append((check_file(path, settings), file_stamp))
     return out
 
 

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from diagnose.lint.finding import Finding
 from diagnose.report.formats.paths import display_path, report_path
+from diagnose.report.formats.sources import SourceLines
 
 
 def _escape_data(text: str) -> str:
@@ -16,15 +17,17 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding) -> str:
+def annotation(f: Finding, sources: SourceLines | None = None) -> str:
     """``::error title=...,file=...,line=...,col=...,endLine=...,endColumn=...::message``."""
     properties = {"title": f"predlint ({f.code})", "file": report_path(f.path), "line": f.row, "col": f.column,
                   "endLine": f.end_row, "endColumn": f.end_column}
     fields = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
-    message = f"{display_path(f.path)}:{f.row}:{f.column}: {f.code} {f.message}"
+    where = (sources or SourceLines()).location(f.path, f.row, f.column)
+    message = f"{display_path(f.path)}:{where}: {f.code} {f.message}"  # the severity is the command's
     return f"::{f.severity.value} {fields}::{_escape_data(message)}"
 
 
-def render(findings: list[Finding], stream: TextIO) -> None:
+def render(findings: list[Finding], stream: TextIO, sources: SourceLines | None = None) -> None:
+    sources = sources or SourceLines()
     for f in findings:
-        stream.write(annotation(f) + "\n")
+        stream.write(annotation(f, sources) + "\n")

@@ -12,10 +12,10 @@ from diagnose.report.formats.sources import SourceLines
 SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor"}
 
 
-def render(findings: list[Finding], stream: TextIO) -> None:
+def render(findings: list[Finding], stream: TextIO, sources: SourceLines | None = None) -> None:
     import json
 
-    hashes = fingerprints(findings, SourceLines())
+    hashes = fingerprints(findings, sources or SourceLines())
     issues = [{
         "description": f"{f.code}: {f.message}",
         "check_name": f.code,

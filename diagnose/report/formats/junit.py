@@ -9,7 +9,8 @@ from diagnose.lint.finding import Finding
 from diagnose.report.formats.paths import report_path
 
 
-def render(findings: list[Finding], stream: TextIO) -> None:
+def render(findings: list[Finding], stream: TextIO, sources: object = None) -> None:
+    """The report; ``sources`` is unused (JUnit names lines only)."""
     import xml.etree.ElementTree as ET
 
     count = str(len(findings))

@@ -19,20 +19,20 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_ID = "%SRCROOT%"
 
 
-def render(findings: list[Finding], stream: TextIO) -> None:
+def render(findings: list[Finding], stream: TextIO, sources: SourceLines | None = None) -> None:
     import json
 
-    json.dump(sarif_log(findings), stream, indent=2)
+    json.dump(sarif_log(findings, sources), stream, indent=2)
     stream.write("\n")
 
 
-def sarif_log(findings: list[Finding]) -> dict[str, object]:
+def sarif_log(findings: list[Finding], sources: SourceLines | None = None) -> dict[str, object]:
     """The whole SARIF log: one run, every rule in the catalogue, one result per finding."""
     from diagnose.lint.rules import all_rules
 
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
-    hashes = fingerprints(findings, SourceLines())
+    hashes = fingerprints(findings, sources or SourceLines())
     driver = {"name": "predlint", "version": __version__, "semanticVersion": __version__,
               "rules": [_rule(rule) for rule in rules]}
     run = {

@@ -1,0 +1,87 @@
+"""Jupyter notebooks as one module: the code cells in order, IPython magics and shell lines left out.
+
+Rows of the module are rows of the notebook's code cells one after the other, so a finding's row maps
+back to a cell and a row in it (as ruff reports them: ``nb.ipynb:cell 3:2:5``). Cells are numbered
+from 1 among all cells, markdown included, as Jupyter shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+SUFFIX = ".ipynb"
+# Lines that are IPython, not Python: ``%magic``, ``!shell``, ``x = %magic``, ``x = !shell``, ``obj?``.
+MAGIC_LINE = re.compile(r"\s*([%!]|[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[%!]|\??[\w.]+\?\??\s*$)")
+# Cell magics whose body is still Python run in the kernel.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """The module predlint checks, the cells' own lines for display, and each row's cell and row in it."""
+
+    source: str
+    lines: list[str]
+    cells: list[tuple[int, int]]  # per module row (0-based list index): (cell number, row in the cell)
+
+    def position(self, row: int) -> tuple[int, int] | None:
+        """(cell, row in the cell) of a 1-based module row, or None when out of range."""
+        return self.cells[row - 1] if 0 < row <= len(self.cells) else None
+
+
+def is_notebook(path: str) -> bool:
+    return path.endswith(SUFFIX)
+
+
+def _cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _python_lines(lines: list[str]) -> list[str]:
+    """The lines to analyse: a magic or shell line becomes ``pass`` (it may be a block's only statement);
+    a cell under a non-Python cell magic (``%%bash``) becomes empty."""
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%") and first[2:].split(" ", 1)[0] not in PYTHON_CELL_MAGICS:
+        return [""] * len(lines)
+    out = []
+    for line in lines:
+        if MAGIC_LINE.match(line):
+            indent = line[:len(line) - len(line.lstrip())]
+            out.append(f"{indent}pass")
+        else:
+            out.append(line)
+    return out
+
+
+def _is_python(document: dict) -> bool:
+    metadata = document.get("metadata") or {}
+    language = (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get("language")
+    return language is None or str(language).lower() == "python"
+
+
+def parse(data: bytes) -> Notebook:
+    """A notebook's module; raises ValueError for a file that is not a notebook."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a JSON notebook ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        raise ValueError("not a Jupyter notebook (no 'cells' list)")
+    analysed: list[str] = []
+    shown: list[str] = []
+    cells: list[tuple[int, int]] = []
+    if not _is_python(document):
+        return Notebook("", [], [])
+    for number, cell in enumerate(document["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        lines = _cell_text(cell).split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        shown.extend(lines)
+        analysed.extend(_python_lines(lines))
+        cells.extend((number, row) for row in range(1, len(lines) + 1))
+    return Notebook("".join(f"{line}\n" for line in analysed), shown, cells)
