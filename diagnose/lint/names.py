@@ -8,6 +8,9 @@ from collections.abc import Iterable
 # Modules that are the same API under another name.
 MODULE_ALIASES = {
     "multiprocess": "multiprocessing",  # the dill-based fork used by pathos
+    "pathos.helpers.mp": "multiprocessing",  # pathos re-exports multiprocess as `mp`
+    "billiard": "multiprocessing",  # Celery's fork of multiprocessing
+    "torch.multiprocessing": "multiprocessing",  # multiprocessing with tensors shared in memory
     "multiprocessing.context": "multiprocessing",
     "multiprocessing.pool": "multiprocessing",
     "multiprocessing.process": "multiprocessing",
@@ -24,6 +27,13 @@ KERAS_NAMESPACES = (
     ("keras", None),
 )
 TF_ROOTS = ("tensorflow", "keras", "tf_keras")
+# What ``from M import *`` binds, for the modules whose names the checker knows.
+STAR_EXPORTS = {
+    "multiprocessing": ("Pool", "Process", "Queue", "JoinableQueue", "SimpleQueue", "Manager", "get_context",
+                        "set_start_method", "cpu_count", "Lock", "Event"),
+    "concurrent.futures": ("ProcessPoolExecutor", "ThreadPoolExecutor", "as_completed", "wait"),
+    "queue": ("Queue", "SimpleQueue", "LifoQueue", "PriorityQueue", "Empty", "Full"),
+}
 
 
 def collect_imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
@@ -40,9 +50,19 @@ def collect_imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             module = canonical_module(node.module)
             for alias in node.names:
-                if alias.name != "*":
-                    bound[alias.asname or alias.name] = canonical_module(f"{module}.{alias.name}")
+                names = STAR_EXPORTS.get(module, ()) if alias.name == "*" else (alias.name,)
+                for name in names:
+                    _bind(bound, alias.asname or name, canonical_module(f"{module}.{name}"))
     return bound
+
+
+def _bind(bound: dict[str, str], name: str, qualname: str) -> None:
+    """Bind an imported name; where a flag picks ``multiprocessing`` or ``multiprocessing.dummy`` for the same
+    name, the process branch is kept (its hazards are the ones to report)."""
+    old = bound.get(name)
+    if old is not None and old.replace(".dummy", "") == qualname.replace(".dummy", "") and "dummy" not in old:
+        qualname = old
+    bound[name] = qualname
 
 
 def canonical_module(name: str) -> str:

@@ -86,6 +86,21 @@ def unreachable_empty_handlers(tries: Iterable[ast.Try], imports: dict[str, str]
     return found
 
 
+def blocking_gets_beside_nonblocking(tries: Iterable[ast.Try], imports: dict[str, str],
+                                     reads_queue: ReadsQueue) -> list[ast.Call]:
+    """Blocking queue ``get()`` calls in a try whose ``except queue.Empty`` runs only for the other,
+    non-blocking reads (``get_nowait()``, ``get(timeout=...)``) beside them: it never fires for these."""
+    found = []
+    for node in tries:
+        if not any(catches_empty(h, imports) for h in node.handlers):
+            continue
+        gets = [n for stmt in node.body for n in ast.walk(stmt) if is_queue_get(n) and reads_queue(n)]
+        blocking = [g for g in gets if is_blocking_get(g)]
+        if blocking and len(blocking) < len(gets):
+            found.extend(blocking)
+    return found
+
+
 def is_forever(loop: ast.AST) -> bool:
     """``while True:`` / ``while 1:``."""
     return isinstance(loop, ast.While) and isinstance(loop.test, ast.Constant) and bool(loop.test.value)

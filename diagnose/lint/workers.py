@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.events import Join, Spawn, Submit
 from diagnose.lint.index import FunctionInfo
 from diagnose.lint.names import resolve
 from diagnose.lint.rule import ModuleFacts
@@ -21,16 +21,18 @@ def function_of(value: Value | None) -> FunctionInfo | None:
 
 
 def worker_functions(facts: ModuleFacts) -> list[FunctionInfo]:
-    """Process targets (of non-daemon processes), pool/executor task functions and initializers, and
+    """Process targets (of non-daemon or joined processes), pool/executor task functions, and
     ``run`` of ``multiprocessing.Process`` subclasses."""
     found: dict[int, FunctionInfo] = {}
     daemon_only: dict[int, bool] = {}
+    joined = {id(join.process) for join in facts.of(Join)}
     for spawn in facts.of(Spawn):
-        for value in (spawn.target, spawn.initializer):
+        for value in (spawn.target,):  # an initializer that never returns is DLK405's
             info = function_of(value)
             if info is not None:
                 found[id(info)] = info
-                daemon = spawn.value.daemon and value is spawn.target
+                # a daemon is killed at exit, unless the parent joins it first
+                daemon = spawn.value.daemon and value is spawn.target and id(spawn.value) not in joined
                 daemon_only[id(info)] = daemon_only.get(id(info), True) and daemon
     for submit in facts.of(Submit):
         info = function_of(submit.func)

@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.syntax import unreachable_empty_handlers
+from diagnose.lint.syntax import blocking_gets_beside_nonblocking, unreachable_empty_handlers
 
 
 class UnreachableEmptyHandler(Rule):
@@ -54,3 +54,8 @@ class UnreachableEmptyHandler(Rule):
                                                   facts.reads_queue):
             yield Report(handler, "`queue.Empty` is never raised by a `get()` without a timeout: this handler "
                                   "cannot run; use `get(timeout=...)` or a sentinel")
+        for call in blocking_gets_beside_nonblocking(facts.index.by_type[ast.Try], facts.index.imports,
+                                                     facts.reads_queue):
+            yield Report(call, "this `get()` has no timeout: the `except queue.Empty` of its `try` only serves the "
+                               "non-blocking reads beside it, and this one waits forever on an empty queue; "
+                               "use `get(timeout=...)`")
