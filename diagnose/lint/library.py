@@ -151,17 +151,35 @@ class LibraryCalls:
             handed = elements(proc_args) if proc_args is not None else []
             extra = kwargs.get("kwargs")
             value = self.spawn(node, "process", Kind.PROCESS, method, target, handed + (extra.items if extra else []),
-                               None, None)
+                               None, None, keywords=self.named_items(node, "kwargs", extra))
             value.daemon = const(next((k.value for k in node.keywords if k.arg == "daemon"), None)) is True
             return value
         if name in MP_QUEUES:
             return Value(MP_QUEUES[name], node)
-        if name == "Manager":
+        if name == "Manager":  # starts its server process at once
+            return self.spawn(node, "manager", Kind.MANAGER, method, None, [], None, None)
+        if name in ("managers.BaseManager", "managers.SyncManager"):  # a server only once start() is called
             return Value(Kind.MANAGER, node)
         return UNKNOWN
 
+    @staticmethod
+    def named_items(node: ast.Call, keyword: str, value: Value | None) -> dict[str, Value]:
+        """The entries of a literal dict handed as ``keyword=`` (``{"q": q}`` or ``dict(q=q)``), by name."""
+        literal = next((k.value for k in node.keywords if k.arg == keyword), None)
+        if value is None or value.kind is not Kind.CONTAINER:
+            return {}
+        if isinstance(literal, ast.Dict):
+            names = [const(k) for k in literal.keys]
+        elif isinstance(literal, ast.Call) and isinstance(literal.func, ast.Name) and literal.func.id == "dict" \
+                and not literal.args:
+            names = [k.arg for k in literal.keywords]
+        else:
+            return {}
+        return {name: item for name, item in zip(names, value.items) if isinstance(name, str)}
+
     def spawn(self, node: ast.Call, api: str, kind: Kind, method: str | None, target: Value | None,
-              handed: list[Value], initializer: Value | None, initargs: Value | None) -> Value:
+              handed: list[Value], initializer: Value | None, initargs: Value | None,
+              keywords: dict[str, Value] | None = None) -> Value:
         start_method = method or self.effective_start_method
         value = Value(kind, node, start_method=start_method)
         init_handed = elements(initargs) if initargs is not None else []
@@ -170,7 +188,8 @@ class LibraryCalls:
                     initializer=initializer,
                     tf_started=self.tf_started, import_time=self.import_time and not self.in_child)
         if target is not None:
-            self.walk_worker(target, handed, value)
+            self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
+                             value, keywords)
         if initializer is not None:
             self.walk_worker(initializer, init_handed, value)
         return value
@@ -182,6 +201,9 @@ class LibraryCalls:
         kind = receiver.kind
         if kind is Kind.CONTEXT:
             return self.multiprocessing_call(node, attr, receiver.start_method, args, kwargs)
+        if kind is Kind.MANAGER and attr == "start" and receiver.node is not None and not receiver.started:
+            receiver.started = True
+            self.spawn(node, "manager", Kind.MANAGER, None, None, [], None, None)
         if kind is Kind.MANAGER:
             return Value(Kind.UNKNOWN, node)
         if kind is Kind.POOL and attr in POOL_TASK_METHODS or kind is Kind.EXECUTOR and attr in EXECUTOR_TASK_METHODS:

@@ -70,6 +70,28 @@ def _iteration_values(iterable: Value) -> list[Value]:
     return items[:1] or [UNKNOWN]
 
 
+PROCESS_OVER_THREAD = {Kind.POOL: Kind.THREAD_POOL, Kind.EXECUTOR: Kind.THREAD_EXECUTOR}
+
+
+def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
+    """Local names after exclusive paths join: a name holds what every path gave it, the first path's value
+    when all paths agree on its kind, the process pool where a flag chose between processes and threads,
+    and unknown otherwise (a name is not a type: ``q`` may be a queue on one path and a process on another)."""
+    merged: dict[str, Value] = {}
+    for name in {n for path in paths for n in path}:
+        values = [path.get(name, UNKNOWN) for path in paths]
+        kinds = {v.kind for v in values}
+        if len(kinds) == 1:
+            merged[name] = values[0]
+            continue
+        process = next((v for v in values if v.kind in PROCESS_OVER_THREAD), None)
+        if process is not None and kinds <= {process.kind, PROCESS_OVER_THREAD[process.kind]}:
+            merged[name] = process
+        else:
+            merged[name] = UNKNOWN
+    return merged
+
+
 def _is_static(func: ast.AST) -> bool:
     return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list)
 
@@ -234,15 +256,23 @@ class Walker(LibraryCalls):
                     self.expr(child)
 
     def branches(self, *bodies: list[ast.stmt]) -> None:
-        """Walk exclusive branches each from the same TF state; what a branch that returns or raises
-        started does not reach the code after the ``if``."""
+        """Walk exclusive branches each from the same state (TF runtime, local names); what a branch that
+        returns or raises did does not reach the code after the ``if``. A name bound to different kinds
+        of value on different paths is unknown after it (:func:`_merge`)."""
         before, outcomes = self.tf_started, []
+        env = self.frame.env
+        names_before, paths = dict(env), []
         for body in bodies:
             self.tf_started = before
+            env.clear()
+            env.update(names_before)
             self.block(body)
             if not (body and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))):
                 outcomes.append(self.tf_started)
+                paths.append(dict(env))
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
+        env.clear()
+        env.update(_merge(paths) if paths else names_before)
 
     def loop(self, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
@@ -496,7 +526,8 @@ class Walker(LibraryCalls):
         returned = [v for v in frame.returns if v.kind is not Kind.UNKNOWN]
         return returned[0] if returned else UNKNOWN
 
-    def walk_worker(self, func: Value, args: list[Value], boundary: Value | None) -> None:
+    def walk_worker(self, func: Value, args: list[Value], boundary: Value | None,
+                    keywords: dict[str, Value] | None = None) -> None:
         """Walk a worker function as the child process would run it, with the handed values bound."""
         while func.kind is Kind.PARTIAL and func.base is not None:
             args = [*func.items, *args]
@@ -512,7 +543,7 @@ class Walker(LibraryCalls):
         self.tf_started, self.in_child, self.import_time = None, True, False
         try:
             self_value = func.base if func.kind is Kind.METHOD else None
-            self.enter(info, args, {}, self_value=self_value, worker_of=boundary)
+            self.enter(info, args, keywords or {}, self_value=self_value, worker_of=boundary)
         finally:
             self.tf_started, self.in_child, self.start_method, self.import_time = saved
 

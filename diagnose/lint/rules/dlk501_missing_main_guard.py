@@ -10,7 +10,7 @@ from diagnose.lint.rule import ModuleFacts, Report, Rule
 class MissingMainGuard(Rule):
     """
     ## What it does
-    Finds a `Pool`, `Process` or `ProcessPoolExecutor` created at import time: at module level (or in
+    Finds a `Pool`, `Process`, `ProcessPoolExecutor` or `Manager` created (or started) at import time: at module level (or in
     a function called at module level) outside `if __name__ == "__main__":`.
 
     ## Why is this bad?
@@ -55,6 +55,8 @@ class MissingMainGuard(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
             if event.import_time and event.api != "fork":
-                yield Report(event.node, "process pool/process created at import time, outside "
+                what = {"manager": "Manager server process", "pool": "process pool", "executor": "process pool",
+                        "process": "process"}.get(event.api, "process")
+                yield Report(event.node, f"{what} created at import time, outside "
                                          "`if __name__ == \"__main__\":`: under spawn/forkserver every child re-runs "
                                          "it; create it under the main guard")
