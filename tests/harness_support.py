@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ class ReproRun:
 
     @property
     def quiet_since_s(self) -> float:
-        return float(re.search(r"no progress since ([\d.]+) s", self.report["summary"])[1])
+        return float(self.report["last_progress_s"])
 
 
 def repro(args: list[str], report_dir: Path, timeout: float = OUTER_TIMEOUT_S) -> ReproRun:

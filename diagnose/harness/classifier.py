@@ -7,11 +7,11 @@ Hang rules are tried most specific first; each is a small predicate over the evi
 from __future__ import annotations
 
 import re
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from diagnose.harness.evidence import ProcessRecord, ThreadStack, Verdict
+from diagnose.harness.reading import unrecognised_hang
 from diagnose.harness.roles import is_blocked_feeder, is_forked_child
 from diagnose.harness.tracebacks import last_exception, respawn_loop_error, traceback_through
 
@@ -65,16 +65,22 @@ class Evidence:
 
 
 def classify(evidence: Evidence) -> Verdict:
-    """The verdict for one run."""
+    """The verdict for one run (``interrupted``: the user stopped a run that looked stuck, so the
+    hang rules are tried on it too)."""
     if evidence.state == "completed":
         return _ended(evidence)
     if evidence.state == "timeout":
         return Verdict("timeout", None, "timeout: still making progress when the hard --timeout expired")
-    for rule in HANG_RULES:
-        verdict = rule(evidence)
-        if verdict is not None:
-            return verdict
-    return Verdict("hung", None, f"hung: cause not recognised (no progress for {evidence.quiet_s:g} s)")
+    interrupted = evidence.state == "interrupted"
+    hang = next((v for v in (rule(evidence) for rule in HANG_RULES) if v is not None), None)
+    if hang is None:
+        quiet = "" if interrupted else f"no progress for {evidence.quiet_s:g} s"
+        shape = unrecognised_hang(evidence.processes, evidence.root, evidence.output_tail)
+        hang = Verdict("hung", None, "hung: cause not recognised", shape or quiet)
+    if interrupted:
+        return Verdict("interrupted", hang.cause, f"interrupted (Ctrl-C): {hang.what.removeprefix('hung: ')}",
+                       hang.evidence)
+    return hang
 
 
 # -- hangs -------------------------------------------------------------------------------------
@@ -87,8 +93,8 @@ def _model_in_child(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK101",
-            "hung: model handed across a process boundary; DLK101 (a worker died rebuilding the "
-            f"pickled model ({_cut(died)}) and the parent waits for its task forever)",
+            "hung: model handed across a process boundary",
+            f"a worker died rebuilding the pickled model ({_cut(died)}) and the parent waits for its task forever",
         )
     for process in ev.live_children:
         if any(process.calls(name) for name in _UNPICKLE_MODEL):
@@ -102,8 +108,8 @@ def _model_in_child(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK101",
-            f"hung: model handed across a process boundary; DLK101 (pid {process.pid} {how} on the "
-            "parent's forked TF runtime)",
+            "hung: model handed across a process boundary",
+            f"pid {process.pid} {how} on the parent's forked TF runtime",
         )
     return None
 
@@ -112,11 +118,7 @@ def _fork_after_tf(ev: Evidence) -> Verdict | None:
     stuck = [p for p in ev.live_children if is_forked_child(p, ev.root) and any(map(_runs_tf, p.python_threads))]
     if stuck:
         pids = ", ".join(str(p.pid) for p in stuck)
-        return Verdict(
-            "hung",
-            "DLK201",
-            f"hung: fork after TF runtime started; DLK201 (forked pid {pids} stuck in a TF op)",
-        )
+        return Verdict("hung", "DLK201", "hung: fork after TF runtime started", f"forked pid {pids} stuck in a TF op")
     return None
 
 
@@ -165,8 +167,8 @@ def _join_before_drain(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK401",
-            f"hung: join before drain; DLK401 (parent in join(), pid {feeders[0].pid}'s queue feeder "
-            "thread is blocked writing to a full pipe)",
+            "hung: join before drain",
+            f"parent in join(), pid {feeders[0].pid}'s queue feeder thread is blocked writing to a full pipe",
         )
     return None
 
@@ -176,8 +178,8 @@ def _plain_queue_join(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK402",
-            "hung: join()/task_done() called on a plain multiprocessing.Queue; DLK402 (it raised "
-            "AttributeError, then the exit waits for workers still blocked in Queue.get)",
+            "hung: join()/task_done() called on a plain multiprocessing.Queue",
+            "it raised AttributeError, then the exit waits for workers still blocked in Queue.get",
         )
     return None
 
@@ -190,14 +192,15 @@ def _generator_pickling_thread_died(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK303",
-            "hung: Keras use_multiprocessing=True under spawn; DLK303 (a background thread died "
-            "pickling the generator and predict waits for batches that never come)",
+            "hung: Keras use_multiprocessing=True under spawn",
+            f"a background thread died pickling the generator and {_keras_call(ev.root)} waits for "
+            "batches that never come",
         )
     return Verdict(
         "hung",
         "DLK102",
-        "hung: generator handed to a worker process; DLK102 (pickling it failed in a background "
-        "thread and the parent waits for results that never come)",
+        "hung: generator handed to a worker process",
+        "pickling it failed in a background thread and the parent waits for results that never come",
     )
 
 
@@ -207,11 +210,19 @@ def _respawn_loop(ev: Evidence) -> Verdict | None:
     error = respawn_loop_error(len(vanished), ev.output_tail)
     if error is None:
         return None
-    summary = "hung: livelock, worker processes die at start and are respawned forever"
-    died = f"({len(vanished)} died so far with: {error})"
+    what = "hung: livelock, worker processes die at start and are respawned forever"
+    died = f"{len(vanished)} died so far with: {error}"
     if _in_keras_data_loading(ev.root):
-        return Verdict("hung", "DLK303", f"{summary}; DLK303 (Keras use_multiprocessing=True under spawn) {died}")
-    return Verdict("hung", None, f"{summary} {died}")
+        return Verdict("hung", "DLK303", what, f"Keras use_multiprocessing=True under spawn; {died}")
+    return Verdict("hung", None, what, died)
+
+
+def _keras_call(process: ProcessRecord) -> str:
+    """Which Keras loop the process is in (``fit``, ``predict``, ``evaluate``), by its stack."""
+    for name in ("fit", "predict", "evaluate", "fit_generator", "predict_generator", "evaluate_generator"):
+        if any(t.calls(name) and (t.in_file("/keras/") or t.in_file("/tf_keras/")) for t in process.python_threads):
+            return name
+    return "the Keras call"
 
 
 def _in_keras_data_loading(process: ProcessRecord) -> bool:
@@ -227,13 +238,14 @@ def _lost_pool_worker(ev: Evidence) -> Verdict | None:
     idle = bool(workers) and all(p.calls("get", "multiprocessing/queues") and p.calls("worker") for p in workers)
     if not waiting or not (ev.lost_workers or idle):
         return None
-    lost = ", ".join(str(p.pid) for p in ev.lost_workers) or "unknown"
+    lost = "; ".join(f"pid {p.pid} {p.how_it_ended()}" for p in ev.lost_workers)
+    gone = f"a worker ended ({lost})" if lost else "a worker ended before it was sampled"
     return Verdict(
         "hung",
         None,
-        f"hung: lost pool worker (a worker died, killed by a signal such as the OOM killer, while "
-        f"the parent waits in Pool.map/ApplyResult.get/Pool.join; vanished worker pid: {lost}; the pool "
-        "replaced it and its task is never answered)",
+        "hung: lost pool worker",
+        f"{gone} while the parent waits in Pool.map/ApplyResult.get/Pool.join; the pool replaced it "
+        "and its task is never answered",
     )
 
 
@@ -244,16 +256,16 @@ def _thread_queue_to_process(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK104",
-            "hung: queue.Queue handed to a process; DLK104 (parent waits in queue.Queue.get/join, "
-            "the child used its own copy of the queue and is gone)",
+            "hung: queue.Queue handed to a process",
+            "parent waits in queue.Queue.get/join, the child used its own copy of the queue and is gone",
         )
     stuck = [p for p in ev.live_children if p.role == "worker" and _child_waits_on_thread_queue(p)]
     if stuck and (_root_joins(ev) or in_thread_queue):
         return Verdict(
             "hung",
             "DLK104",
-            f"hung: queue.Queue handed to a process; DLK104 (pid {stuck[0].pid} waits in its own copy "
-            "of a queue.Queue, which the parent's put() never reaches)",
+            "hung: queue.Queue handed to a process",
+            f"pid {stuck[0].pid} waits in its own copy of a queue.Queue, which the parent's put() never reaches",
         )
     return None
 
@@ -282,8 +294,8 @@ def _worker_loop_without_exit(ev: Evidence) -> Verdict | None:
         return Verdict(
             "hung",
             "DLK403",
-            f"hung: worker loop without exit; DLK403 (parent in join(), {len(blocked)} worker(s) "
-            "blocked in Queue.get with no sentinel to end their loop)",
+            "hung: worker loop without exit",
+            f"parent in join(), {len(blocked)} worker(s) blocked in Queue.get with no sentinel to end their loop",
         )
     return None
 
@@ -324,20 +336,11 @@ _CRASH_CAUSES: tuple[tuple[str, str | None, str], ...] = (
 def _ended(ev: Evidence) -> Verdict:
     code = ev.returncode or 0
     if code < 0:
-        name = _signal_name(-code)
-        return Verdict("crashed", None, f"crashed: killed by {name}")
+        return Verdict("crashed", None, f"crashed: {ev.root.how_it_ended()}")
     exception = last_exception(ev.output_tail)
     if code != 0 and exception:
         for pattern, rule, meaning in _CRASH_CAUSES:
             if re.search(pattern, exception) or re.search(pattern, ev.output_tail):
-                suffix = f"; {rule}" if rule else ""
-                return Verdict("crashed", rule, f"crashed: {meaning}{suffix} ({exception})")
+                return Verdict("crashed", rule, f"crashed: {meaning}", exception)
         return Verdict("crashed", None, f"crashed: {exception}")
     return Verdict("completed", None, f"completed with exit code {code}")
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"

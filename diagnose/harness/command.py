@@ -1,9 +1,11 @@
-"""``predlint repro`` (run a script under the watchdog) and ``predlint scenarios`` (list the shipped
-scenarios). Only stdlib at import time: psutil, rich and the harness load when a command runs."""
+"""``predlint repro`` (run a script under the watchdog), ``predlint inspect`` (diagnose a process
+tree that is already running) and ``predlint scenarios`` (list the shipped scenarios). Only stdlib
+at import time: psutil, rich and the harness load when a command runs."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,17 +13,19 @@ from typing import TYPE_CHECKING
 from diagnose.errors import UsageError
 
 if TYPE_CHECKING:
+    from diagnose.harness.evidence import ReproReport
     from diagnose.harness.target import Target
 
 DEFAULT_QUIET_S = 10.0
 DEFAULT_TIMEOUT_S = 1800.0
+DEFAULT_SAMPLE_S = 3.0
 OUTPUT_FORMATS = ("full", "json")
 STACK_METHODS = ("auto", "py-spy", "faulthandler")
 REPRO_OPTIONS = ("--quiet", "--timeout", "--python", "--native", "--stacks", "--output-format", "--report-dir")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from diagnose.harness.exitcodes import EXIT_CODES_HELP
+    from diagnose.harness.exitcodes import EXIT_CODES_HELP, EXIT_HUNG
 
     repro = subparsers.add_parser(
         "repro",
@@ -52,6 +56,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     repro.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
     repro.set_defaults(func=run_repro)
 
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="diagnose a running Python process tree: is it hung, where, and why",
+        description="Attach to a running process and all its descendants (predlint did not start "
+        "it), sample them for --sample seconds as repro's watchdog judges progress, take every "
+        "process's Python stacks with py-spy and each thread's kernel wait channel, and print the "
+        "same verdict and report as repro. Nothing in the target changes unless --kill is given.",
+        epilog=f"exit status: 0 not hung (making progress), {EXIT_HUNG} hung, 2 usage error "
+        "(no such process, not Python)",
+    )
+    inspect.add_argument("pid", type=_pid, metavar="PID", help="the process to inspect (with its descendants)")
+    inspect.add_argument("--sample", type=_seconds, default=DEFAULT_SAMPLE_S, metavar="S",
+                         help=f"seconds to watch for progress before judging (default {DEFAULT_SAMPLE_S:g})")
+    inspect.add_argument("--kill", action="store_true",
+                         help="after the diagnosis, end the whole tree and verify that nothing is left")
+    inspect.add_argument("--native", action="store_true", help="include native frames (py-spy --native; slower)")
+    inspect.add_argument("--output-format", choices=OUTPUT_FORMATS, default="full",
+                         help="full: rich terminal report; json: the JSON report on stdout")
+    inspect.add_argument("--report-dir", type=Path, default=Path("reports"),
+                         help="where the JSON and HTML reports go (default reports/)")
+    inspect.set_defaults(func=run_inspect)
+
     scenarios = subparsers.add_parser("scenarios", help="list the shipped hang/crash scenarios and their fixed twins")
     scenarios.set_defaults(func=run_scenarios)
 
@@ -61,7 +87,10 @@ def run_repro(args: argparse.Namespace) -> int:
     from diagnose.harness.target import resolve
 
     script, target_args = args.script, list(args.target_args)
-    if script is not None and (args.module or args.scenario):
+    if script is not None and args.scenario:
+        raise UsageError(f"--scenario runs a shipped script, so {script!r} has nowhere to go "
+                         "(arguments for the scenario go after --)")
+    if script is not None and args.module:
         script, target_args = None, [script, *target_args]
     if target_args[:1] == ["--"]:
         target_args = target_args[1:]
@@ -76,32 +105,51 @@ def run_repro(args: argparse.Namespace) -> int:
 
 
 def _run_target(target: Target, args: argparse.Namespace) -> int:
-    import json
     import signal
-
-    from rich.console import Console
 
     from diagnose.harness.exitcodes import EXIT_HARNESS_ERROR
     from diagnose.harness.session import ReproOptions, run, stdio_sinks
-    from diagnose.report.repro import print_paths, render, write_report
 
-    as_json = args.output_format == "json"
     options = ReproOptions(args.quiet, args.timeout or None, args.stacks, args.native)
     for number in (signal.SIGTERM, signal.SIGHUP):  # unwind through the tree killer, as Ctrl-C does
         signal.signal(number, _raise_interrupt)
     try:
-        report = run(target, options, *stdio_sinks(as_json))
+        report = run(target, options, *stdio_sinks(args.output_format == "json"))
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # the target's tree is already killed; say what broke in one line
         sys.stderr.write(f"predlint: harness error: {type(exc).__name__}: {exc}\n")
         return EXIT_HARNESS_ERROR
+    return _publish(report, args, target.name)
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    """Diagnose the running tree of ``args.pid``; print and write the report."""
     try:
-        write_report(report, args.report_dir, target.name)
+        import psutil  # noqa: F401 - fail early with an install hint
+    except ImportError:
+        raise UsageError("predlint inspect needs psutil: pip install 'predlint[harness]'") from None
+    from diagnose.harness.attach import InspectOptions, inspect, target_process
+
+    target_process(args.pid)  # a bad pid is a usage error before any work
+    report = inspect(args.pid, InspectOptions(args.sample, args.kill, native=args.native))
+    return _publish(report, args, f"pid{args.pid}")
+
+
+def _publish(report: ReproReport, args: argparse.Namespace, name: str) -> int:
+    """Write the JSON and HTML reports, print the report, return its exit status."""
+    import json
+
+    from rich.console import Console
+
+    from diagnose.report.repro import print_paths, render, report_json, write_report
+
+    try:
+        write_report(report, args.report_dir, name)
     except OSError as exc:
         sys.stderr.write(f"predlint: cannot write the report to {args.report_dir}: {exc}\n")
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
     else:
         console = Console()
         render(report, console)
@@ -111,18 +159,17 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
 
 
 def run_scenarios(args: argparse.Namespace) -> int:
-    """Print the table of shipped scenarios."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """Print the shipped scenarios as aligned plain lines: names are never cut, and the output is
+    the same in a pipe (a bold header on a terminal)."""
     from diagnose.harness.scenarios import load_scenarios, scenario_dir
 
-    table = Table(title=f"scenarios in {scenario_dir().resolve()}", title_justify="left")
-    for column in ("name", "family", "rule", "outcome", "fixed twin"):
-        table.add_column(column)
-    for s in load_scenarios():
-        table.add_row(s.name, s.family, s.rule or "none", s.outcome, s.twin or "")
-    Console().print(table)
+    columns = ("name", "family", "rule", "outcome", "fixed twin")
+    rows = [(s.name, s.family, s.rule or "none", s.outcome, s.twin or "") for s in load_scenarios()]
+    widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [columns, *rows]]
+    header = f"\033[1m{lines[0]}\033[0m" if sys.stdout.isatty() and "NO_COLOR" not in os.environ else lines[0]
+    sys.stdout.write(f"scenarios in {scenario_dir().resolve()}\n{header}\n")
+    sys.stdout.write("".join(f"{line}\n" for line in lines[1:]))
     return 0
 
 
@@ -136,6 +183,12 @@ def _warn_misplaced_options(target_args: list[str]) -> None:
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _pid(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"not a process id: {text!r}")
+    return int(text)
 
 
 def _seconds(text: str) -> float:

@@ -5,8 +5,11 @@ Frames are stored innermost first, as both py-spy and faulthandler print them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import signal
+from dataclasses import dataclass, field
 from typing import Any
+
+from diagnose.lint.finding import Finding
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,18 @@ class ProcessRecord:
     exitcode: int | None = None
     role: str = "other"
     threads: list[ThreadStack] = field(default_factory=list)
+    exit_note: str | None = None  # how it ended when the exit code is not known
+
+    def how_it_ended(self) -> str:
+        """``exited with code 1``, ``killed by SIGKILL``, or what else is known."""
+        if self.exitcode is None:
+            return self.exit_note or "exit status not known"
+        if self.exitcode >= 0:
+            return f"exited with code {self.exitcode}"
+        try:
+            return f"killed by {signal.Signals(-self.exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-self.exitcode}"
 
     @property
     def alive(self) -> bool:
@@ -93,21 +108,39 @@ class ProcessRecord:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What happened and why: ``kind`` is completed, hung, crashed or timeout."""
+    """What happened and why. ``kind``: completed, hung, crashed, timeout, interrupted (Ctrl-C on
+    ``repro``) or not hung (``inspect`` saw progress); ``cause``: the DLK rule, when one names it;
+    ``what``: the verdict's words; ``evidence``: what showed it; ``pointer``: the static finding
+    on the user's line, once known."""
 
     kind: str
     cause: str | None
-    summary: str
+    what: str
+    evidence: str = ""
+    pointer: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The one-line verdict: ``hung: <what>; DLKnnn — <file:line: finding>``."""
+        line = f"{self.what}; {self.cause}" if self.cause else self.what
+        return f"{line} — {self.pointer}" if self.pointer else line
 
 
 @dataclass
 class ReproReport:
-    """Everything one run produced; ``to_json`` gives the documented JSON shape."""
+    """Everything one ``repro`` run or ``inspect`` produced (rendered by ``report.repro``).
 
+    ``findings`` are the static checker's findings on the user's files in the stacks, the one
+    matching the cause first; ``fix`` the cause's one-line remedy; ``reading`` one line per process
+    saying what it is blocked in; ``hints`` what to change when the verdict may be wrong;
+    ``killed`` whether the tree was ended (always for repro, with ``--kill`` for inspect)."""
+
+    command: str
     target: list[str]
     verdict: Verdict
     elapsed_s: float
     detected_after_s: float | None
+    last_progress_s: float | None
     stack_method: str
     stack_collection_s: float | None
     processes: list[ProcessRecord]
@@ -116,40 +149,10 @@ class ReproReport:
     cleaned_ipc: list[str]
     output_tail: str
     exit_code: int
+    killed: bool = True
+    findings: list[Finding] = field(default_factory=list)
+    fix: str | None = None
+    reading: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
     report_path: str | None = None
     html_path: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON report: the issue's fields first, then a few extras that explain them."""
-        return {
-            "verdict": self.verdict.kind,
-            "cause": self.verdict.cause,
-            "summary": self.verdict.summary,
-            "elapsed_s": round(self.elapsed_s, 3),
-            "detected_after_s": None if self.detected_after_s is None else round(self.detected_after_s, 3),
-            "stack_method": self.stack_method,
-            "processes": [_process_json(p) for p in self.processes],
-            "survivors": self.survivors,
-            "report_path": self.report_path,
-            "html_path": self.html_path,
-            "exit_code": self.exit_code,
-            "target": self.target,
-            "stack_collection_s": None if self.stack_collection_s is None else round(self.stack_collection_s, 3),
-            "stack_notes": self.stack_notes,
-            "cleaned_ipc": self.cleaned_ipc,
-            "output_tail": self.output_tail,
-        }
-
-
-def _process_json(process: ProcessRecord) -> dict[str, Any]:
-    return {
-        "pid": process.pid,
-        "ppid": process.ppid,
-        "role": process.role,
-        "status": process.status,
-        "exitcode": process.exitcode,
-        "cpu_s": round(process.cpu_s, 3),
-        "rss_bytes": process.rss_bytes,
-        "cmdline": process.cmdline,
-        "threads": [asdict(t) for t in process.threads],
-    }

@@ -1,4 +1,4 @@
-"""One repro run end to end: watch the target, dump stacks of whatever is still alive, classify,
+"""One repro run end to end: watch the target, dump stacks of whatever is still alive, diagnose,
 kill the tree (always, even on Ctrl-C), and assemble the report."""
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from typing import BinaryIO
 import psutil
 
 from diagnose.harness import stacks
-from diagnose.harness.classifier import Evidence, classify
-from diagnose.harness.evidence import ProcessRecord, ReproReport, Verdict
+from diagnose.harness.classifier import Evidence
+from diagnose.harness.diagnosis import diagnose
+from diagnose.harness.evidence import ProcessRecord, ReproReport
 from diagnose.harness.exitcodes import exit_code_for
-from diagnose.harness.hookfiles import HookHeader, hooked_processes
+from diagnose.harness.hookfiles import HookHeader, hooked_processes, recorded_exit
 from diagnose.harness.roles import assign_roles
 from diagnose.harness.target import Target
 from diagnose.harness.tree import MARKER_ENV
 from diagnose.harness.treekill import kill_tree
-from diagnose.harness.watchdog import Watchdog
+from diagnose.harness.watchdog import Watchdog, WatchResult
 
 HOOK_DIR = Path(__file__).resolve().parent / "hook"
 LEFTOVER_GRACE_S = 1.0
@@ -51,7 +52,9 @@ def harness_env(run_id: str, dump_dir: str) -> dict[str, str]:
 
 
 def run(target: Target, options: ReproOptions, stdout_sink: BinaryIO, stderr_sink: BinaryIO) -> ReproReport:
-    """Run ``target`` under the watchdog and return the full report (not yet written to disk)."""
+    """Run ``target`` under the watchdog and return the full report (not yet written to disk).
+    Ctrl-C while it runs takes the stacks first, then kills: the user stopped it because it looked
+    stuck. A second Ctrl-C goes straight to the kill."""
     run_id = uuid.uuid4().hex
     dump_dir = tempfile.mkdtemp(prefix="predlint-stacks-")
     try:
@@ -69,9 +72,9 @@ def run(target: Target, options: ReproOptions, stdout_sink: BinaryIO, stderr_sin
             hooked = hooked_processes(dump_dir)
             gone = _gone_before_dump(watchdog, dump)
         finally:
-            cleanup = kill_tree(watchdog.popen, watchdog.sampler)
+            cleanup = kill_tree(watchdog.sampler, watchdog.popen)
             watchdog.finish_output()
-        processes = _records(watchdog, dump, result.returncode, hooked, gone)
+        processes = _records(watchdog, dump, result, hooked, dump_dir, gone)
     finally:
         shutil.rmtree(dump_dir, ignore_errors=True)
     evidence = Evidence(
@@ -82,12 +85,15 @@ def run(target: Target, options: ReproOptions, stdout_sink: BinaryIO, stderr_sin
         output_tail=watchdog.output_tail(),
         quiet_s=options.quiet_s,
     )
-    verdict = _with_quiet_start(classify(evidence), result.quiet_since_s)
+    script = None if target.argv[1:2] == ["-m"] else target.argv[1]
+    found = diagnose(evidence, script, os.getcwd(), "--quiet")
     return ReproReport(
+        command="repro",
         target=target.argv,
-        verdict=verdict,
+        verdict=found.verdict,
         elapsed_s=watchdog.elapsed(),
         detected_after_s=result.detected_after_s,
+        last_progress_s=result.quiet_since_s,
         stack_method=dump.method if dump else "none",
         processes=processes,
         survivors=cleanup.survivors,
@@ -95,7 +101,11 @@ def run(target: Target, options: ReproOptions, stdout_sink: BinaryIO, stderr_sin
         stack_notes=dump.notes if dump else [],
         cleaned_ipc=cleanup.cleaned_ipc,
         output_tail=evidence.output_tail,
-        exit_code=exit_code_for(verdict.kind, result.returncode),
+        exit_code=exit_code_for(found.verdict.kind, result.returncode),
+        findings=found.findings,
+        fix=found.fix,
+        reading=found.reading,
+        hints=found.hints,
     )
 
 
@@ -129,12 +139,14 @@ def _gone_before_dump(watchdog: Watchdog, dump: stacks.StackDump | None) -> set[
 def _records(
     watchdog: Watchdog,
     dump: stacks.StackDump | None,
-    returncode: int | None,
+    result: WatchResult,
     hooked: dict[int, HookHeader],
+    dump_dir: str,
     gone: set[int] = frozenset(),
 ) -> list[ProcessRecord]:
     """The sampled tree plus the Python processes too short-lived to be sampled (known from their
-    hook files), with stacks attached; only a root that exited by itself has an exit code."""
+    hook files), with stacks attached and, for those that ended, how (the root's exit code, else
+    what the hook recorded). After a completed run nothing is left to reap: no zombie rows."""
     records = watchdog.sampler.records()
     root_pid = watchdog.popen.pid
     if not any(r.pid == root_pid for r in records):  # exited before the first sample
@@ -143,20 +155,27 @@ def _records(
     unsampled = [h for pid, h in sorted(hooked.items()) if pid not in sampled]
     records += [ProcessRecord(h.pid, h.ppid, h.cmdline, "exited", 0.0, 0) for h in unsampled]
     for record in records:
-        if record.pid in gone:
+        if record.pid in gone or (result.state == "completed" and record.status == "zombie"):
             record.status = "exited"
         if record.pid == root_pid:
-            record.exitcode = returncode
+            record.exitcode = result.returncode
+        elif not record.alive and record.exitcode is None and record.pid in hooked:
+            _exit_from_hook(record, recorded_exit(dump_dir, record.pid))
         if dump is not None:
             record.threads = dump.threads.get(record.pid, [])
     assign_roles(records, root_pid)
     return records
 
 
-def _with_quiet_start(verdict: Verdict, quiet_since_s: float | None) -> Verdict:
-    if quiet_since_s is None or verdict.kind != "hung":
-        return verdict
-    return Verdict(verdict.kind, verdict.cause, f"{verdict.summary}; no progress since {quiet_since_s:.1f} s")
+def _exit_from_hook(record: ProcessRecord, recorded: str | None) -> None:
+    """What a Python process's hook file says about its end: an ``os._exit`` code, a normal
+    interpreter exit, or nothing (killed by a signal before any exit code ran)."""
+    if recorded is None:
+        record.exit_note = "killed by a signal (it ran no exit code: SIGKILL, as the OOM killer sends, or a crash)"
+    elif recorded == "?":
+        record.exit_note = "exited through interpreter shutdown (code not recorded)"
+    elif recorded.lstrip("-").isdigit():
+        record.exitcode = int(recorded)
 
 
 def stdio_sinks(json_output: bool) -> tuple[BinaryIO, BinaryIO]:

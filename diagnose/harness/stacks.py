@@ -3,7 +3,9 @@ kernel's per-thread wait channel always.
 
 py-spy runs for all pids at once (``--json``, optionally ``--native``). Processes py-spy could not
 read fall back to faulthandler: the harness's ``sitecustomize`` armed ``SIGUSR1`` in every Python
-process it started, and a process is only signalled when its dump file shows it is armed.
+process it started, and a process is only signalled when its dump file shows it is armed. A tree
+predlint did not start (``predlint inspect``) has no hook and no dump directory: py-spy only, and
+when it may not attach, the notes say why and what to do.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from diagnose.harness.evidence import Frame, ThreadStack
 from diagnose.harness.hookfiles import dump_path, read_header
+from diagnose.harness.ptrace import attach_problem
 from diagnose.harness.wchan import kernel_threads
 
 PY_SPY_TIMEOUT_S = 10.0
@@ -54,10 +57,12 @@ def find_py_spy() -> str | None:
     return found or (str(beside) if beside.exists() else None)
 
 
-def collect(pids: list[int], dump_dir: str, method: str = "auto", native: bool = False) -> StackDump:
-    """Dump every pid; each process's Python threads are merged with its kernel thread list."""
+def collect(pids: list[int], dump_dir: str | None, method: str = "auto", native: bool = False) -> StackDump:
+    """Dump every pid; each process's Python threads are merged with its kernel thread list.
+    Without ``dump_dir`` (no hook in the tree) there is no faulthandler fallback."""
     started = time.monotonic()
     dump = StackDump()
+    kernel = {pid: kernel_threads(pid) for pid in pids}  # before py-spy stops and resumes the threads
     remaining = list(pids)
     if method in ("auto", "py-spy"):
         py_spy = find_py_spy()
@@ -66,24 +71,29 @@ def collect(pids: list[int], dump_dir: str, method: str = "auto", native: bool =
         else:
             remaining = _apply(dump, "py-spy", _py_spy_dumps(py_spy, remaining, native))
     if remaining and method in ("auto", "faulthandler"):
-        remaining = _apply(dump, "faulthandler", _faulthandler_dumps(remaining, dump_dir))
+        if dump_dir is None:
+            dump.notes.append("faulthandler: not available (predlint's hook is only in processes that "
+                              "predlint repro started)")
+        else:
+            remaining = _apply(dump, "faulthandler", _faulthandler_dumps(remaining, dump_dir))
     for pid in pids:
-        dump.threads[pid] = _merge(dump.threads.get(pid, []), kernel_threads(pid), pid, dump_dir)
+        dump.threads[pid] = _merge(dump.threads.get(pid, []), kernel[pid], pid, dump_dir)
     dump.elapsed_s = time.monotonic() - started
     return dump
 
 
 def _apply(dump: StackDump, method: str, results: dict[int, list[ThreadStack] | str]) -> list[int]:
-    """Record successful dumps; return the pids that still need one."""
-    failed = []
+    """Record successful dumps and one note per distinct failure; return the pids that still need one."""
+    failed: dict[str, list[int]] = {}
     for pid, result in results.items():
         if isinstance(result, str):
-            failed.append(pid)
-            dump.notes.append(f"{method}: pid {pid}: {result}")
+            failed.setdefault(result, []).append(pid)
         else:
             dump.threads[pid] = result
             dump.methods.add(method)
-    return failed
+    for reason, pids in failed.items():
+        dump.notes.append(f"{method}: pid {', '.join(map(str, pids))}: {reason}")
+    return [pid for pids in failed.values() for pid in pids]
 
 
 def _py_spy_dumps(py_spy: str, pids: list[int], native: bool) -> dict[int, list[ThreadStack] | str]:
@@ -108,7 +118,7 @@ def _py_spy_dumps(py_spy: str, pids: list[int], native: bool) -> dict[int, list[
             proc.communicate()
             results[pid] = f"timed out after {PY_SPY_TIMEOUT_S:.0f} s"
             continue
-        results[pid] = _parse_py_spy(out) if proc.returncode == 0 else _first_line(err)
+        results[pid] = _parse_py_spy(out) if proc.returncode == 0 else attach_problem(pid, _first_line(err))
         if isinstance(results[pid], list) and not any(t.frames for t in results[pid]):
             # caught between frames (a worker starting up, loading an extension): faulthandler,
             # which runs inside the process, still sees its Python stack
@@ -197,9 +207,9 @@ def _parse_faulthandler(text: str) -> list[ThreadStack]:
     return threads
 
 
-def _merge(python: list[ThreadStack], kernel: list[ThreadStack], pid: int, dump_dir: str) -> list[ThreadStack]:
+def _merge(python: list[ThreadStack], kernel: list[ThreadStack], pid: int, dump_dir: str | None) -> list[ThreadStack]:
     """Python threads with their kernel state attached, then the native-only threads."""
-    header = read_header(dump_dir, pid)
+    header = read_header(dump_dir, pid) if dump_dir else None
     main_ident = header.main_thread if header else None
     by_tid = {k.os_thread_id: k for k in kernel}
     for thread in python:

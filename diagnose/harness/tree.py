@@ -1,14 +1,17 @@
-"""Sample the target's process tree with psutil: who is in it, and how much work it has done.
+"""Sample a process tree with psutil: who is in it, and how much work it has done.
 
 Every pid ever seen is remembered (with its start time, so a reused pid is not confused with
-it), which lets the tree killer reach grandchildren that left the tree by re-parenting. New
-processes that escaped the tree are found by the run's marker in their environment.
+it), which lets the tree killer reach grandchildren that left the tree by re-parenting. Members
+outside the parent-child tree are found by ``find_strays``: for a repro run, the run's marker in
+their environment (``find_marked``); for a process predlint did not start, the process group or
+session the root leads (``find_in_group_or_session``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import psutil
@@ -38,13 +41,16 @@ class Totals:
     pids: frozenset[int]
 
 
+StrayFinder = Callable[[Collection[int]], "list[psutil.Process]"]
+
+
 @dataclass
 class TreeSampler:
-    """Tracks every process that belonged to the tree rooted at ``root_pid`` (marked ``run_id``)."""
+    """Tracks every process that belonged to the tree rooted at ``root_pid``; ``find_strays(known)``
+    returns members that left the parent-child tree, other than the ``known`` pids."""
 
     root_pid: int
-    run_id: str
-    started_at: float
+    find_strays: StrayFinder
     seen: dict[int, Seen] = field(default_factory=dict)
     ipc_paths: set[str] = field(default_factory=set)
 
@@ -74,7 +80,7 @@ class TreeSampler:
                 members.setdefault(child.pid, child)
         except psutil.Error:
             pass
-        for process in find_marked(self.run_id, self.started_at, exclude=members.keys()):
+        for process in self.find_strays(members.keys()):
             members[process.pid] = process
         return list(members.values())
 
@@ -93,6 +99,7 @@ class TreeSampler:
                     status=status,
                     cpu_s=times.user + times.system,
                     rss_bytes=process.memory_info().rss,
+                    exitcode=zombie_exitcode(process.pid) if status == psutil.STATUS_ZOMBIE else None,
                 )
                 io_bytes = _io_bytes(process)
             self.ipc_paths.update(_ipc_mappings(process.pid))
@@ -105,7 +112,7 @@ class TreeSampler:
         self.seen[process.pid] = Seen(process, record, io_bytes)
 
 
-def find_marked(run_id: str, since: float, exclude: object = ()) -> list[psutil.Process]:
+def find_marked(run_id: str, since: float, exclude: Collection[int] = ()) -> list[psutil.Process]:
     """Processes started after ``since`` whose environment carries this run's marker."""
     found = []
     for process in psutil.process_iter(["create_time"]):
@@ -117,6 +124,45 @@ def find_marked(run_id: str, since: float, exclude: object = ()) -> list[psutil.
         except psutil.Error:
             continue
     return found
+
+
+def find_in_group_or_session(root_pid: int, exclude: Collection[int] = ()) -> list[psutil.Process]:
+    """Processes in the process group or session that ``root_pid`` leads (a shell's session or
+    job that it merely belongs to is not its own), started after it."""
+    try:
+        group, session = os.getpgid(root_pid), os.getsid(root_pid)
+        since = psutil.Process(root_pid).create_time()
+    except (OSError, psutil.Error):
+        return []
+    led = {kind for kind, leader in (("group", group), ("session", session)) if leader == root_pid}
+    if not led:
+        return []
+    found = []
+    for process in psutil.process_iter(["create_time"]):
+        if process.pid in exclude or process.pid == os.getpid() or (process.info["create_time"] or 0) < since:
+            continue
+        try:
+            if ("group" in led and os.getpgid(process.pid) == group) or (
+                "session" in led and os.getsid(process.pid) == session
+            ):
+                found.append(process)
+        except OSError:
+            continue
+    return found
+
+
+def zombie_exitcode(pid: int) -> int | None:
+    """How a zombie (exited, not yet reaped) ended, from ``/proc/PID/stat``: its exit code, or
+    minus the signal that killed it, as ``Popen.returncode`` says it."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        status = int(fields[49])  # field 52: exit_code, in waitpid() form
+    except (OSError, IndexError, ValueError):
+        return None
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
 
 
 def _same(a: psutil.Process, b: psutil.Process) -> bool:

@@ -1,8 +1,8 @@
 """Kill the target's whole tree and prove nothing survived.
 
 Candidates are every pid the sampler saw (checked against its start time), the root's current
-descendants, and any process carrying the run's marker in its environment (a grandchild that
-changed process group and was re-parented is still found). SIGTERM first, then SIGKILL in
+descendants, and the sampler's strays (for a repro run, any process carrying the run's marker in
+its environment: a grandchild that changed process group and was re-parented is still found). SIGTERM first, then SIGKILL in
 rounds until a fresh look finds nothing (a parent may fork replacements while it dies). The
 resource tracker ignores SIGTERM and cleans up once everyone else is gone, so it gets a moment
 before SIGKILL. Leftover multiprocessing semaphores and shared-memory segments the tree had mapped
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from diagnose.harness.tree import TreeSampler, find_marked
+from diagnose.harness.tree import TreeSampler
 
 TERM_GRACE_S = 1.5
 TRACKER_GRACE_S = 1.0
@@ -33,9 +33,11 @@ class Cleanup:
     cleaned_ipc: list[str]
 
 
-def kill_tree(root: subprocess.Popen, sampler: TreeSampler) -> Cleanup:
-    """Terminate then kill every process of the tree, reap the root, and verify."""
-    targets = _candidates(root.pid, sampler)
+def kill_tree(sampler: TreeSampler, popen: subprocess.Popen | None = None) -> Cleanup:
+    """Terminate then kill every process of the tree, reap the root when it is our child
+    (``popen``), and verify."""
+    root_pid = sampler.root_pid
+    targets = _candidates(root_pid, sampler)
     others = [p for p in targets if not _is_tracker(p)]
     _signal_all(others, "terminate")
     psutil.wait_procs(others, timeout=TERM_GRACE_S)
@@ -43,20 +45,21 @@ def kill_tree(root: subprocess.Popen, sampler: TreeSampler) -> Cleanup:
     # ignores it, or was still handling it) may have forked replacements for workers that died,
     # e.g. a Pool's worker handler; once the parents are dead nothing new appears.
     for _ in range(KILL_ROUNDS):
-        alive = [p for p in _candidates(root.pid, sampler) if _running(p) and not _is_tracker(p)]
+        alive = [p for p in _candidates(root_pid, sampler) if _running(p) and not _is_tracker(p)]
         if not alive:
             break
         _signal_all(alive, "kill")
         psutil.wait_procs(alive, timeout=KILL_GRACE_S)
-    trackers = [p for p in _candidates(root.pid, sampler) if _is_tracker(p)]
+    trackers = [p for p in _candidates(root_pid, sampler) if _is_tracker(p)]
     _, trackers_alive = psutil.wait_procs(trackers, timeout=TRACKER_GRACE_S)
     _signal_all(trackers_alive, "kill")
     psutil.wait_procs(trackers_alive, timeout=KILL_GRACE_S)
     try:
-        root.wait(timeout=KILL_GRACE_S)
+        if popen is not None:
+            popen.wait(timeout=KILL_GRACE_S)
     except subprocess.TimeoutExpired:
         pass
-    survivors = [_describe(p) for p in _candidates(root.pid, sampler) if _running(p)]
+    survivors = [_describe(p) for p in _candidates(root_pid, sampler) if _running(p)]
     return Cleanup(survivors, _unlink_ipc(sampler.ipc_paths))
 
 
@@ -71,7 +74,7 @@ def _candidates(root_pid: int, sampler: TreeSampler) -> list[psutil.Process]:
             found.setdefault(process.pid, process)
     except psutil.Error:
         pass
-    for process in find_marked(sampler.run_id, sampler.started_at, exclude=found.keys()):
+    for process in sampler.find_strays(found.keys()):
         found[process.pid] = process
     found.pop(os.getpid(), None)
     return list(found.values())

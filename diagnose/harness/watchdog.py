@@ -15,10 +15,11 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
 
 from diagnose.harness.tracebacks import respawn_loop_error
-from diagnose.harness.tree import TreeSampler
+from diagnose.harness.tree import Totals, TreeSampler, find_marked
 
 SAMPLE_INTERVAL_S = 0.5
 # CPU below this share of one core is idle polling, not work (a hung Pool uses ~0.1 %).
@@ -50,9 +51,33 @@ class OutputPump(threading.Thread):
                 pass  # our own stdout went away; keep draining so the target never blocks
 
 
+class ProgressClock:
+    """When the tree last made progress, judged from successive samples: new output, a process
+    starting or exiting, I/O, or CPU above the idle polling rate since the last progress."""
+
+    def __init__(self, first: Totals, output_bytes: int, now: float) -> None:
+        self.last, self.output_bytes = first, output_bytes
+        self.cpu_anchor, self.progress_at = first.cpu_s, now
+
+    def observe(self, totals: Totals, output_bytes: int, now: float) -> bool:
+        """Take one sample; whether it shows progress."""
+        cpu_step = totals.cpu_s - self.cpu_anchor
+        progressed = (
+            output_bytes != self.output_bytes
+            or totals.pids != self.last.pids
+            or totals.io_bytes != self.last.io_bytes
+            or cpu_step >= max(MIN_CPU_STEP_S, IDLE_CPU_SHARE * (now - self.progress_at))
+        )
+        if progressed:
+            self.cpu_anchor, self.progress_at = totals.cpu_s, now
+        self.last, self.output_bytes = totals, output_bytes
+        return progressed
+
+
 @dataclass(frozen=True)
 class WatchResult:
-    """How the watch ended: ``completed`` (root exited), ``hung`` or ``timeout`` (tree still alive)."""
+    """How the watch ended: ``completed`` (root exited), ``hung``, ``timeout`` or ``interrupted``
+    (Ctrl-C; the tree is still alive)."""
 
     state: str
     detected_after_s: float | None
@@ -80,7 +105,7 @@ class Watchdog:
         self.popen = subprocess.Popen(
             argv, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
         )
-        self.sampler = TreeSampler(self.popen.pid, run_id, self.started_at)
+        self.sampler = TreeSampler(self.popen.pid, partial(find_marked, run_id, self.started_at))
         self.pumps = [OutputPump(self.popen.stdout, stdout_sink), OutputPump(self.popen.stderr, stderr_sink)]
         for pump in self.pumps:
             pump.start()
@@ -89,34 +114,26 @@ class Watchdog:
         return time.monotonic() - self._t0
 
     def watch(self) -> WatchResult:
-        """Sample until the root exits, no progress for ``quiet_s``, or the hard timeout."""
-        last = self.sampler.sample()
-        output = self._output_bytes()
-        cpu_anchor, progress_at = last.cpu_s, self.elapsed()
-        while True:
-            returncode = self.popen.poll()
-            now = self.elapsed()
-            if returncode is not None:
-                self._record_exit(returncode)
-                return WatchResult("completed", None, None, returncode)
-            totals = self.sampler.sample()
-            new_output = self._output_bytes()
-            cpu_step = totals.cpu_s - cpu_anchor
-            if (
-                new_output != output
-                or totals.pids != last.pids
-                or totals.io_bytes != last.io_bytes
-                or cpu_step >= max(MIN_CPU_STEP_S, IDLE_CPU_SHARE * (now - progress_at))
-            ):
-                cpu_anchor, progress_at = totals.cpu_s, now
-            last, output = totals, new_output
-            if now - progress_at >= self.quiet_s:
-                return WatchResult("hung", now, progress_at, None)
-            if self._respawn_loop():
-                return WatchResult("hung", now, None, None)
-            if self.timeout_s and now >= self.timeout_s:
-                return WatchResult("timeout", None, None, None)
-            time.sleep(SAMPLE_INTERVAL_S)
+        """Sample until the root exits, no progress for ``quiet_s``, or the hard timeout. Ctrl-C
+        ends the watch as ``interrupted``: the tree is left alive for its stacks to be taken."""
+        clock = ProgressClock(self.sampler.sample(), self._output_bytes(), self.elapsed())
+        try:
+            while True:
+                returncode = self.popen.poll()
+                now = self.elapsed()
+                if returncode is not None:
+                    self._record_exit(returncode)
+                    return WatchResult("completed", None, None, returncode)
+                clock.observe(self.sampler.sample(), self._output_bytes(), now)
+                if now - clock.progress_at >= self.quiet_s:
+                    return WatchResult("hung", now, clock.progress_at, None)
+                if self._respawn_loop():
+                    return WatchResult("hung", now, None, None)
+                if self.timeout_s and now >= self.timeout_s:
+                    return WatchResult("timeout", None, None, None)
+                time.sleep(SAMPLE_INTERVAL_S)
+        except KeyboardInterrupt:
+            return WatchResult("interrupted", self.elapsed(), clock.progress_at, None)
 
     def output_tail(self, limit: int = TAIL_BYTES) -> str:
         """The last bytes of stdout and stderr (stderr last: that is where tracebacks land)."""

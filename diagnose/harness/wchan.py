@@ -26,7 +26,7 @@ def kernel_threads(pid: int) -> list[ThreadStack]:
                 os_thread_id=tid,
                 name=_read(f"{base}/comm"),
                 state=_state(f"{base}/stat"),
-                wchan=_read(f"{base}/wchan") or None,
+                wchan=_wait_channel(f"{base}/wchan"),
             )
         )
     return threads
@@ -38,6 +38,12 @@ def _read(path: str) -> str | None:
             return handle.read().strip()
     except OSError:
         return None
+
+
+def _wait_channel(path: str) -> str | None:
+    """The kernel function the thread sleeps in; None while it runs (the kernel says ``0``)."""
+    wchan = _read(path)
+    return None if wchan in (None, "", "0") else wchan
 
 
 def _state(stat_path: str) -> str | None:

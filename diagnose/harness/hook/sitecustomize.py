@@ -2,11 +2,14 @@
 
 When ``PREDLINT_DUMP_DIR`` is set, ``SIGUSR1`` makes the process write the stacks of all its
 threads to ``$PREDLINT_DUMP_DIR/<pid>.txt``. Forked children re-register with their own file;
-spawned children import this module again through ``PYTHONPATH``. A ``sitecustomize`` that this
-one shadows is still run afterwards.
+spawned children import this module again through ``PYTHONPATH``. The file also records how the
+process exits: ``# predlint exit N`` from ``os._exit(N)`` (how forked multiprocessing children
+end), ``# predlint exit ?`` at interpreter shutdown; a process killed by a signal records nothing.
+A ``sitecustomize`` that this one shadows is still run afterwards.
 """
 
 import _thread
+import atexit
 import faulthandler
 import importlib.machinery
 import importlib.util
@@ -38,6 +41,21 @@ def _register(start: str = "exec") -> None:
     faulthandler.register(signal.SIGUSR1, file=_dump_file, all_threads=True)
 
 
+def _note_exit(code: str) -> None:
+    if _dump_file is None or _dump_file.closed:
+        return
+    try:
+        _dump_file.write(f"# predlint exit {code}\n")
+        _dump_file.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _exit_noting_code(code: int, _real_exit=os._exit) -> None:
+    _note_exit(str(int(code)) if isinstance(code, int) else "?")
+    _real_exit(code)
+
+
 def _cmdline() -> list:
     try:
         with open("/proc/self/cmdline", "rb") as handle:
@@ -58,6 +76,8 @@ if os.environ.get("PREDLINT_DUMP_DIR"):
     try:
         _register()
         os.register_at_fork(after_in_child=lambda: _register("fork"))
+        os._exit = _exit_noting_code
+        atexit.register(_note_exit, "?")
     except OSError:
         pass  # the dump directory is gone: the run is over, nothing to arm
 _run_shadowed_sitecustomize()
