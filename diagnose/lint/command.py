@@ -122,7 +122,8 @@ def run_check(args: argparse.Namespace) -> int:
     from diagnose.report.lint_output import STATISTICS_FORMATS
 
     from_file, flagged = settings_from_args(args)
-    settings = with_project_keras(flagged, [p for p in args.paths if p != "-"] or [args.stdin_filename or "."])
+    settings = with_project_keras(flagged, [p for p in args.paths if p != "-"] or [args.stdin_filename or "."],
+                                  read_code=args.show_settings)
     if args.show_settings:
         from diagnose.lint.config import find_config
         from diagnose.lint.show import show_settings

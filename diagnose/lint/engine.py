@@ -8,6 +8,7 @@ import sys
 import tokenize
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
@@ -104,6 +105,8 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
         sys.setrecursionlimit(RECURSION_LIMIT)
     index = ModuleIndex(tree)
     events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1)
+    if settings.keras_from_code:
+        _settle_keras_version(events, path)
     facts = ModuleFacts(index, events, walker.module.env)
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
@@ -119,6 +122,19 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                 end_col = _column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name, report.message,
                           report.severity or rule_cls.severity, row)
+
+
+def _settle_keras_version(events: list, path: str) -> None:
+    """Keras calls whose version neither the settings, the project's pins nor the module told: ask the
+    project's code (read once per project, and only when such a call exists)."""
+    from diagnose.lint.events import KerasCall
+    from diagnose.lint.project_keras import from_code, project_root
+
+    unsettled = [e for e in events if isinstance(e, KerasCall) and e.keras_version is None]
+    if unsettled:
+        version = from_code(project_root(Path(path).resolve())).version
+        for event in unsettled:
+            event.keras_version = version
 
 
 def check_path(path: str, settings: Settings, relative: str | None = None) -> FileResult:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from diagnose.lint.config import Settings
 from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
@@ -32,11 +33,12 @@ REQUIREMENT = re.compile(
         (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
 SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
 KERAS_NAMESPACES = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
-IMPORT_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)", re.MULTILINE)
-IMPORT = re.compile(r"^\s*import\s+([\w.]+)", re.MULTILINE)
-TF1_USE = re.compile(r"\btf\.((?:train\.|summary\.|layers\.)?\w+)\s*\(")
-BACKEND_SESSION = re.compile(r"\bK\.(?:get_session|set_session)\s*\(")
-KERAS3_USE = re.compile(r"\bkeras\.(ops|config|random)\.\w+\s*\(|\bPyDataset\b")
+IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)[ \t]+import[ \t]+\(?([\w \t,]+)",
+                         re.MULTILINE)
+IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)", re.MULTILINE)
+TF1_USE = re.compile(r"tf\.((?:train\.|summary\.|layers\.)?\w+)[ \t]*\(")
+BACKEND_SESSION = re.compile(r"K\.(?:get_session|set_session)[ \t]*\(")
+KERAS3_USE = re.compile(r"keras\.(?:ops|config|random)\.\w+[ \t]*\(")
 COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
 
 
@@ -59,18 +61,25 @@ def project_root(path: Path) -> Path:
 
 
 @lru_cache(maxsize=64)
-def infer(root: Path) -> KerasInference:
-    """The project's Keras, from its declarations first, then its code."""
-    declared = _declarations(root)
+def declared(root: Path) -> KerasInference:
+    """What the project's requirement files at ``root`` say (cheap: a few small files)."""
+    pins = _declarations(root)
+    tf1 = any(tf1 for _, _, tf1 in pins)
+    versions = {v for v, _, _ in pins if v}
+    why = tuple(w for v, w, _ in pins if v)[:EVIDENCE_PER_KIND]
+    if len(versions) == 1:
+        return KerasInference(versions.pop(), tf1, why)
+    return KerasInference(2 if tf1 else None, tf1, why)
+
+
+@lru_cache(maxsize=64)
+def from_code(root: Path) -> KerasInference:
+    """What the names used by the project's Python files say. It reads the project's files, so it is
+    asked only where the declarations do not settle it and a finding depends on the answer."""
     code = _code_signals(root)
-    tf1 = any(tf1 for _, _, tf1 in declared) or (not any(v == 3 for v, _, _ in declared) and code.tf1)
-    for versions, why in (({v for v, _, _ in declared if v}, [w for v, w, _ in declared if v]),
-                          ({v for v, _ in code.signals}, [w for _, w in code.signals])):
-        if len(versions) == 1:
-            return KerasInference(versions.pop(), tf1, tuple(why[:EVIDENCE_PER_KIND]))
-    if tf1:
-        return KerasInference(2, True, tuple(w for _, w in code.signals if "TF1" in w)[:EVIDENCE_PER_KIND])
-    return KerasInference(None, False, ())
+    versions = {v for v, _ in code.signals}
+    evidence = tuple(w for _, w in code.signals)
+    return KerasInference(versions.pop() if len(versions) == 1 else None, code.tf1, evidence)
 
 
 # ----- declarations ---------------------------------------------------------------------------------
@@ -154,15 +163,16 @@ def _code_signals(root: Path) -> CodeSignals:
     """Keras 2/3 and TF1 evidence from the names the project's Python files use."""
     signals: dict[int, list[str]] = {2: [], 3: []}
     tf1 = False
-    for path in _python_files(root):
+    for path in _python_files(str(root)):
         try:
-            source = path.read_bytes()
+            with open(path, "rb") as handle:
+                source = handle.read(MAX_FILE_BYTES)
         except OSError:
             continue
-        if b"keras" not in source and b"tf." not in source:
+        if b"keras" not in source and b"tensorflow" not in source:  # code that uses neither tells nothing
             continue
         text = source.decode("utf-8", errors="replace")
-        where = path.relative_to(root).as_posix()
+        where = Path(path).relative_to(root).as_posix()
         for version, why in _file_signals(text):
             if len(signals[version]) < EVIDENCE_PER_KIND:
                 signals[version].append(f"{where}: {why}")
@@ -195,6 +205,8 @@ def _file_signals(text: str):
     use = KERAS3_USE.search(text)
     if use:
         yield 3, f"uses {use.group(0).rstrip('(').strip()} (only in Keras 3)"
+    elif "PyDataset" in text:
+        yield 3, "uses PyDataset (only in Keras 3)"
 
 
 def _keras_version_of(qualname: str) -> int | None:
@@ -206,35 +218,44 @@ def _keras_version_of(qualname: str) -> int | None:
     return None
 
 
-def _python_files(root: Path):
+def _python_files(root: str):
+    """Python files at or below ``root`` (a bounded number, skipping virtualenvs and build output)."""
+    if os.path.isfile(root):
+        yield root
+        return
     count = 0
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(".py"):
-                path = Path(directory) / name
-                try:
-                    if path.stat().st_size > MAX_FILE_BYTES:
-                        continue
-                except OSError:
-                    continue
-                yield path
+                yield os.path.join(directory, name)
                 count += 1
                 if count >= MAX_SCANNED_FILES:
                     return
 
 
-def with_project_keras(settings, paths) -> "Settings":  # noqa: F821 - config imports nothing from here
-    """Settings with the Keras version and TF1 inferred for the projects of ``paths``, unless set.
+def with_project_keras(settings: Settings, paths: list[str], read_code: bool = False) -> Settings:
+    """Settings with what the projects of ``paths`` declare (Keras version, TF1), unless set.
 
-    When the paths lie in projects that disagree, nothing is inferred."""
-    from dataclasses import replace
-
-    found = {infer(project_root(Path(p).resolve())) for p in paths} or {infer(project_root(settings.root))}
+    With ``read_code`` (``--show-settings``) also what their code says when declarations do not; a check
+    asks :func:`from_code` itself, only for files whose findings depend on it. Projects that disagree
+    leave the settings as they are."""
+    roots = {project_root(Path(p).resolve()) for p in paths} or {project_root(Path(settings.root).resolve())}
+    found = {_project(root, read_code) for root in roots}
     if len(found) != 1:
         return settings
     inferred = found.pop()
     if settings.keras_version is not None:
         return replace(settings, tf1=inferred.tf1)
-    return replace(settings, keras_version=inferred.version, tf1=inferred.tf1,
-                   keras_evidence=inferred.evidence or ("nothing in the project says which Keras it runs",))
+    evidence = inferred.evidence or (("nothing in the project says which Keras it runs",) if read_code else
+                                     ("not declared: read from the project's code where a finding depends on it",))
+    return replace(settings, keras_version=inferred.version, tf1=inferred.tf1, keras_evidence=evidence,
+                   keras_from_code=inferred.version is None)
+
+
+def _project(root: Path, read_code: bool) -> KerasInference:
+    pins = declared(root)
+    if pins.version is not None or not read_code:
+        return pins
+    code = from_code(root)
+    return KerasInference(code.version, pins.tf1 or code.tf1, pins.evidence + code.evidence)
