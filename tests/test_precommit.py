@@ -81,3 +81,14 @@ def test_pre_commit_runs_the_hook(tmp_path: Path, target: Path) -> None:
     clean = try_repo("--files", "src/clean.py", "vendor/bad.py")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "Passed" in clean.stdout
+
+
+def test_readme_rev_is_a_tag_that_exists_or_a_commit() -> None:
+    """The pre-commit example must work as written: its ``rev:`` is a tag of this repository, or the README
+    says to put a commit there because no release is tagged."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    (rev,) = re.findall(r"^\s+rev: (\S+)", readme.split("### pre-commit", 1)[1].split("###", 1)[0], re.M)
+    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert rev in tags or (rev == "COMMIT" and "takes a commit hash" in readme), f"rev: {rev} is no tag ({tags})"
