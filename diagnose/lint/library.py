@@ -13,6 +13,10 @@ from diagnose.lint.values import UNKNOWN, Kind, Value, elements, handed_over
 POOL_TASK_METHODS = {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async"}
 EXECUTOR_TASK_METHODS = {"submit", "map"}
 KERAS_RUN_METHODS = {"fit", "predict", "evaluate", "fit_generator", "predict_generator", "evaluate_generator"}
+# Model methods that run it (or move weights through a Session in TF1); ``compile``, ``summary`` do not.
+MODEL_RUNTIME_METHODS = {"fit", "predict", "evaluate", "fit_generator", "predict_generator", "evaluate_generator",
+                         "train_on_batch", "test_on_batch", "predict_on_batch", "load_weights", "set_weights",
+                         "get_weights", "save", "save_weights"}
 QUEUE_METHODS = {"put", "put_nowait", "get", "get_nowait", "join", "task_done"}
 MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "load_model", "models.load_model",
                    "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
@@ -80,7 +84,8 @@ class LibraryCalls:
             path, version = member
             version = version or self.keras_version
             if path in MODEL_FACTORIES or path.startswith("applications.") or qualname.startswith("tensorflow.keras.applications."):
-                self.start_tf(node, "model built" if "load" not in path else "model loaded")
+                if self.starts_with_model(node, path):
+                    self.start_tf(node, "model built" if "load" not in path else "model loaded")
                 return Value(Kind.MODEL, node, keras_version=version)
             if path.endswith("ImageDataGenerator"):
                 return Value(Kind.IMAGE_DATAGEN, node)
@@ -96,6 +101,16 @@ class LibraryCalls:
         if qualname.startswith("tensorflow.") and not qualname.startswith(TF_NON_STARTING):
             self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
         return UNKNOWN
+
+    def starts_with_model(self, node: ast.Call, path: str) -> bool:
+        """Whether making this model starts the runtime: always in eager TF 2; in TF1 graph mode only when
+        weights are loaded into it (a file, or an application's pretrained weights), which opens a Session."""
+        if not self.graph_mode:
+            return True
+        if "load" in path or path.startswith("models.model_from"):
+            return True
+        weights = next((k.value for k in node.keywords if k.arg == "weights"), None)
+        return path.startswith("applications.") and not (isinstance(weights, ast.Constant) and weights.value is None)
 
     def keywords_of(self, node: ast.Call) -> dict[str, ast.expr]:
         """A call's keyword arguments, including those unpacked from a literal dict (``**{...}``,
@@ -230,7 +245,7 @@ class LibraryCalls:
         return UNKNOWN
 
     def model_call(self, node: ast.Call, receiver: Value, attr: str, args: list[Value]) -> Value:
-        if receiver.kind is Kind.MODEL:
+        if receiver.kind is Kind.MODEL and attr in MODEL_RUNTIME_METHODS:
             self.start_tf(node, f"model.{attr}() ran")
         if attr in KERAS_RUN_METHODS:
             data_node = node.args[0] if node.args else next(

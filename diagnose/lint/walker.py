@@ -452,7 +452,8 @@ class Walker(LibraryCalls):
         if callee.kind is Kind.CLASS and callee.info is not None:
             return self.instantiate(node, callee, args, kwargs)
         if callee.kind is Kind.MODEL:
-            self.start_tf(node, "model called")
+            if not self.graph_mode:  # in TF1 graph mode, calling a model on a tensor only adds graph ops
+                self.start_tf(node, "model called")
             return UNKNOWN
         if callee.kind is Kind.UNKNOWN:
             return _named_like_generator(node)

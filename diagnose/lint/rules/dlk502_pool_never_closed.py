@@ -40,9 +40,11 @@ def _released_name(scope: ast.AST, name: str) -> bool:
             return True
         elif isinstance(node, (ast.Return, ast.Yield, ast.Assign)) and _holds(node.value, name):
             return True
-        elif isinstance(node, ast.Global) and name in node.names:
-            return True
     return False
+
+
+def _declares_global(scope: ast.AST, name: str) -> bool:
+    return any(isinstance(node, ast.Global) and name in node.names for node in ast.walk(scope))
 
 
 def _released_attribute(module: ast.AST, attr: str) -> bool:
@@ -61,6 +63,8 @@ def pool_is_released(facts: ModuleFacts, call: ast.AST) -> bool:
     """Whether the pool created by ``call`` is closed, managed by ``with``, or handed elsewhere."""
     parents = parent_map(facts.index.tree)
     parent = parents.get(call)
+    while isinstance(parent, (ast.IfExp, ast.BoolOp)):  # `Pool(n) if n > 1 else None`: the name holds it
+        parent = parents.get(parent)
     if isinstance(parent, ast.withitem) or isinstance(parent, (ast.Return, ast.Call, ast.keyword, ast.Yield)):
         return True
     if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
@@ -68,7 +72,10 @@ def pool_is_released(facts: ModuleFacts, call: ast.AST) -> bool:
         in_class_body = isinstance(parents.get(parent), ast.ClassDef)
         for target in targets:
             if isinstance(target, ast.Name) and not in_class_body:
-                return _released_name(enclosing_scope(parents, call), target.id)
+                scope = enclosing_scope(parents, call)
+                if _declares_global(scope, target.id):  # a module global: closed anywhere in the module
+                    scope = facts.index.tree
+                return _released_name(scope, target.id)
             if isinstance(target, ast.Name):  # a class attribute: released as cls.NAME / self.NAME
                 return _released_attribute(facts.index.tree, target.id)
             if isinstance(target, ast.Attribute):
