@@ -60,7 +60,7 @@ def _reject_mistyped_command(word: str, commands: Sequence[str]) -> None:
 
     if word.startswith("-") or os.path.exists(word):
         return
-    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.7)
     if close:
         raise UsageError(f"unknown command '{word}' (did you mean '{close[0]}'?)")
 
