@@ -179,3 +179,18 @@ def test_show_files(project: Path) -> None:
     result = run("check", "--show-files", ".", cwd=project)
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["nb.ipynb", "src/clean.py", "src/job.py"]
+
+
+def test_add_noqa_edits_notebook_cells(project: Path) -> None:
+    path = project / "predict.ipynb"
+    original = json.dumps(json.loads(notebook(*NOTEBOOK_CELLS)), indent=1, ensure_ascii=False) + "\n"
+    path.write_text(original)
+    added = run("check", "--add-noqa", "predict.ipynb", cwd=project)
+    assert added.returncode == 0 and added.stderr.strip() == "Added 2 noqa directives.", added.stderr
+    assert run("check", "predict.ipynb", cwd=project).returncode == 0
+    before, after = json.loads(original), json.loads(path.read_text())
+    assert after["cells"][5]["source"][2].endswith("as pool:  # noqa: DLK201\n")
+    assert after["cells"][5]["source"][3] == "        pool.map(work, [model])  # noqa: DLK101\n"
+    after["cells"][5]["source"] = before["cells"][5]["source"]
+    assert after == before, "nothing else changed"
+    assert path.read_text().startswith('{\n "cells": [\n  {'), "the notebook's indentation is kept"

@@ -35,12 +35,12 @@ def is_notebook(path: str) -> bool:
     return path.endswith(SUFFIX)
 
 
-def _cell_text(cell: dict) -> str:
+def cell_text(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _python_lines(lines: list[str]) -> list[str]:
+def python_lines(lines: list[str]) -> list[str]:
     """The lines to analyse: a magic or shell line becomes ``pass`` (it may be a block's only statement);
     a cell under a non-Python cell magic (``%%bash``) becomes empty."""
     first = lines[0].strip() if lines else ""
@@ -78,10 +78,10 @@ def parse(data: bytes) -> Notebook:
     for number, cell in enumerate(document["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        lines = _cell_text(cell).split("\n")
+        lines = cell_text(cell).split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         shown.extend(lines)
-        analysed.extend(_python_lines(lines))
+        analysed.extend(python_lines(lines))
         cells.extend((number, row) for row in range(1, len(lines) + 1))
     return Notebook("".join(f"{line}\n" for line in analysed), shown, cells)
