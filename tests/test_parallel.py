@@ -263,8 +263,11 @@ def test_unpicklable_factory_is_refused():
 
 
 def test_bad_model_path_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="neither a .keras/.h5 file nor a SavedModel"):
+    with pytest.raises(ValueError, match="does not exist"):
         ParallelPredictor(str(tmp_path / "missing.keras"))
+    (tmp_path / "weights.txt").write_text("not a model")
+    with pytest.raises(ValueError, match="neither a .keras/.h5 file nor a SavedModel"):
+        ParallelPredictor(str(tmp_path / "weights.txt"))
 
 
 def test_helpers_are_picklable():

@@ -1,7 +1,8 @@
 """Multiprocess prediction that cannot hang: spawned workers, shared memory, watched processes.
 
-``predict_chunked`` (an in-memory array), ``predict_queued`` (a stream of batches) and the
-reusable ``ParallelPredictor`` behind both. Any lost work raises a ``LostWorkError``.
+``predict_chunked`` (an in-memory array: this process predicts, preprocessing workers help),
+``predict_queued`` (a stream of batches) and the reusable ``ParallelPredictor`` (workers that
+hold the model) behind it. Any lost work raises a ``LostWorkError``.
 """
 
 from diagnose.parallel.errors import (
@@ -12,7 +13,8 @@ from diagnose.parallel.errors import (
     WorkerFailedError,
     WorkerStartError,
 )
-from diagnose.parallel.predictor import ParallelPredictor, available_cores, predict_chunked, predict_queued
+from diagnose.parallel.cooperative import predict_chunked, shutdown
+from diagnose.parallel.predictor import ParallelPredictor, available_cores, predict_queued
 from diagnose.parallel.shared import SharedArray, leftover_segments
 
 __all__ = [
@@ -28,4 +30,5 @@ __all__ = [
     "leftover_segments",
     "predict_chunked",
     "predict_queued",
+    "shutdown",
 ]

@@ -1,8 +1,8 @@
-"""What a worker does with one piece of work: preprocess batch by batch, then predict."""
+"""What happens to one piece of work: preprocess batch by batch, then predict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -10,25 +10,33 @@ import numpy as np
 Preprocess = Callable[[Any], Any]
 
 
-def predict_rows(model: Any, rows: Any, batch_size: int, preprocess: Preprocess | None) -> Any:
-    """Predictions for ``rows`` (anything sliceable), ``batch_size`` rows per model call.
-
-    ``preprocess`` maps a slice of raw rows to model input. A short last batch is padded to
-    ``batch_size`` so the model's traced function never sees a new shape (a retrace costs
-    more than the padding rows). Multi-output models give a list or dict of arrays,
-    concatenated output by output.
-    """
-    outputs = []
+def prepared_batches(rows: Any, batch_size: int, preprocess: Preprocess | None) -> Iterator[Any]:
+    """Model input for ``rows`` (anything sliceable), one batch of ``batch_size`` raw rows at a time."""
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
-        if preprocess is not None:
-            batch = preprocess(batch)
-        real_rows = len(batch)
-        if isinstance(batch, np.ndarray) and real_rows < batch_size:
-            padding = np.zeros((batch_size - real_rows, *batch.shape[1:]), batch.dtype)
-            batch = np.concatenate([batch, padding])
-        outputs.append(_first_rows(model.predict_on_batch(batch), real_rows))
-    return concatenate(outputs)
+        yield batch if preprocess is None else preprocess(batch)
+
+
+def predict_batch(model: Any, batch: Any, batch_size: int) -> Any:
+    """The model's predictions for one prepared batch.
+
+    A short batch is padded to ``batch_size`` so the model's traced function never sees a new
+    shape (a retrace costs more than the padding rows).
+    """
+    real_rows = len(batch)
+    if isinstance(batch, np.ndarray) and real_rows < batch_size:
+        padding = np.zeros((batch_size - real_rows, *batch.shape[1:]), batch.dtype)
+        batch = np.concatenate([batch, padding])
+    return _first_rows(model.predict_on_batch(batch), real_rows)
+
+
+def predict_rows(model: Any, rows: Any, batch_size: int, preprocess: Preprocess | None) -> Any:
+    """Predictions for ``rows``, ``batch_size`` rows per model call.
+
+    Multi-output models give a list or dict of arrays, concatenated output by output.
+    """
+    return concatenate([predict_batch(model, batch, batch_size)
+                        for batch in prepared_batches(rows, batch_size, preprocess)])
 
 
 def _first_rows(output: Any, count: int) -> Any:

@@ -52,6 +52,8 @@ def model_loader(model_factory: ModelFactory) -> Callable[[], Any]:
     """A picklable zero-argument callable that builds the model; fails early with a clear message."""
     if isinstance(model_factory, (str, os.PathLike)):
         path = os.fspath(model_factory)
+        if not os.path.exists(path):
+            raise ValueError(f"model_factory path {path!r} does not exist")
         is_saved_model = os.path.isfile(os.path.join(path, "saved_model.pb"))
         if not (is_saved_model or (os.path.isfile(path) and path.endswith(KERAS_SUFFIXES))):
             raise ValueError(

@@ -27,6 +27,7 @@ from diagnose.parallel.errors import (
     WorkerFailedError,
     WorkerStartError,
 )
+from diagnose.parallel.startup import main_module_hidden, needs_main_module
 from diagnose.parallel.worker import worker_main
 
 ALLOWED_START_METHODS = ("spawn", "forkserver")
@@ -46,6 +47,7 @@ class _Slot:
     results: Connection | None = None
     in_flight: dict[int, protocol.Job] = field(default_factory=dict)
     last_progress: float = 0.0
+    ready: bool = False  # said READY: its model (if any) is loaded
 
     @property
     def alive(self) -> bool:
@@ -53,7 +55,11 @@ class _Slot:
 
 
 class WorkerPool:
-    """``workers`` spawned processes, each holding one loaded model."""
+    """``workers`` spawned processes, each holding one loaded model (or only ``preprocess``).
+
+    ``run`` hands every job to the workers. A caller that works itself (``cooperative``) uses the
+    parts: ``launch`` without waiting, ``idle_slots``/``submit``, ``collect`` and ``lost_error``.
+    """
 
     def __init__(
         self,
@@ -79,25 +85,49 @@ class WorkerPool:
         self._log_dir = tempfile.mkdtemp(prefix="predlint-workers-")
         self._slots = [_Slot(i, os.path.join(self._log_dir, f"worker-{i}.log")) for i in range(workers)]
         self.startup_seconds: float | None = None
+        self._launched_at: float | None = None
         self._running = False
 
     # ---- life cycle -------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start every missing worker and wait until each has loaded its model."""
+    @property
+    def size(self) -> int:
+        return len(self._slots)
+
+    def launch(self) -> None:
+        """Start every missing worker; do not wait for it (``collect`` sees it get ready)."""
         missing = [slot for slot in self._slots if not slot.alive]
         if not missing:
             return
-        began = time.perf_counter()
+        if self._launched_at is None:
+            self._launched_at = time.perf_counter()
         os.makedirs(self._log_dir, exist_ok=True)  # close() removed it
         try:
             for slot in missing:
                 self._spawn(slot)
-            self._await_ready(missing)
         except BaseException:
             self.terminate()
             raise
-        if self.startup_seconds is None:
-            self.startup_seconds = time.perf_counter() - began
+
+    def start(self) -> None:
+        """Start every missing worker and wait until each has loaded its model."""
+        self.launch()
+        try:
+            self._await_ready([slot for slot in self._slots if not slot.ready])
+        except BaseException:
+            self.terminate()
+            raise
+
+    def launched(self) -> bool:
+        """Whether any worker is running or starting."""
+        return any(slot.alive for slot in self._slots)
+
+    def idle_slots(self) -> list[_Slot]:
+        """Ready workers that can take one more job, the least busy first."""
+        ready = [s for s in self._slots if s.alive and s.ready and len(s.in_flight) < PREFETCH_PER_WORKER]
+        return sorted(ready, key=lambda s: len(s.in_flight))
+
+    def busy(self) -> bool:
+        return any(slot.in_flight for slot in self._slots)
 
     def close(self) -> None:
         """Ask idle workers to stop, stop the rest by force, remove the crash logs."""
@@ -121,6 +151,11 @@ class WorkerPool:
 
     def pids(self) -> list[int]:
         return [slot.process.pid for slot in self._slots if slot.alive]
+
+    def _mark_ready(self, slot: _Slot) -> None:
+        slot.ready = True
+        if self.startup_seconds is None and all(s.ready for s in self._slots):
+            self.startup_seconds = time.perf_counter() - self._launched_at
 
     # ---- running jobs -----------------------------------------------------------------------
     def run(
@@ -149,9 +184,10 @@ class WorkerPool:
                 while retries or not exhausted:
                     if window is not None and next_id - next_yield >= window and not retries:
                         break
-                    slot = self._least_busy()
-                    if slot is None:
+                    idle = self.idle_slots()
+                    if not idle:
                         break
+                    slot = idle[0]
                     if retries:
                         job = retries.popleft()
                     else:
@@ -161,11 +197,11 @@ class WorkerPool:
                             exhausted = True
                             break
                         job, next_id = protocol.Job(job_id, payload), job_id + 1
-                    self._send(slot, job)
+                    self.submit(slot, job)
                 if exhausted and not retries and next_yield == next_id:
                     return
-                for slot, reason in self._collect(done, unit, describe):
-                    lost = self._lost(slot, reason, unit, describe)
+                for slot, reason in self.collect(done, unit, describe, POLL_SECONDS):
+                    lost = self.lost_error(slot, reason, unit, describe)
                     held = list(slot.in_flight.values())
                     if not self._retry_lost or respawns >= len(self._slots) or any(attempts[j.job_id] for j in held):
                         raise lost
@@ -175,28 +211,25 @@ class WorkerPool:
                     slot.in_flight.clear()
                     self.start()
         except BaseException:
-            self._abort()
+            self.abort()
             raise
         finally:
             self._running = False
 
-    def _least_busy(self) -> _Slot | None:
-        ready = [s for s in self._slots if s.alive and len(s.in_flight) < PREFETCH_PER_WORKER]
-        return min(ready, key=lambda s: len(s.in_flight), default=None)
-
-    def _send(self, slot: _Slot, job: protocol.Job) -> None:
+    def submit(self, slot: _Slot, job: protocol.Job) -> None:
+        """Hand ``job`` to ``slot``'s worker (never blocks: the worker reads its pipe at once)."""
         if not slot.in_flight:
             slot.last_progress = time.monotonic()
         slot.in_flight[job.job_id] = job
         try:
             slot.tasks.send(job)
-        except OSError:  # the worker is gone; _collect sees its sentinel next
+        except OSError:  # the worker is gone; collect() sees its sentinel next
             pass
 
-    def _collect(
-        self, done: dict[int, Any], unit: str, describe: Callable[[int], str]
+    def collect(
+        self, done: dict[int, Any], unit: str, describe: Callable[[int], str], timeout: float
     ) -> list[tuple[_Slot, str | None]]:
-        """Wait up to ``POLL_SECONDS`` for results.
+        """Wait up to ``timeout`` seconds for results (into ``done``) and workers getting ready.
 
         Returns the workers that died (reason ``None``: read the exit code) or hung past
         ``job_timeout`` (now stopped); idle workers that died count too, holding no jobs.
@@ -205,10 +238,10 @@ class WorkerPool:
         for slot in self._slots:
             if slot.process is not None:
                 by_handle[slot.process.sentinel] = slot
-                if slot.in_flight:
+                if slot.in_flight or not slot.ready:
                     by_handle[slot.results] = slot
         lost: dict[int, tuple[_Slot, str | None]] = {}
-        for handle in wait(list(by_handle), timeout=POLL_SECONDS):
+        for handle in wait(list(by_handle), timeout=timeout):
             slot = by_handle[handle]
             if slot.index in lost:
                 continue
@@ -223,27 +256,31 @@ class WorkerPool:
         return list(lost.values())
 
     def _drain(self, slot: _Slot, done: dict[int, Any], unit: str, describe: Callable[[int], str]) -> bool:
-        """Read every waiting result of ``slot``; ``False`` when its pipe is closed (it died)."""
+        """Read every waiting message of ``slot``; ``False`` when its pipe is closed (it died)."""
         try:
             while slot.results.poll():
                 kind, job_id, body = slot.results.recv()
+                if kind == protocol.READY:
+                    self._mark_ready(slot)
+                    continue
+                if kind == protocol.START_FAILED:
+                    raise _start_failed(slot, body)
                 slot.in_flight.pop(job_id)
                 slot.last_progress = time.monotonic()
                 if kind == protocol.FAILED:
                     raise WorkerFailedError(
-                        f"{describe(job_id)} failed in worker {slot.index} (pid {slot.process.pid}): "
-                        f"{body.strip().splitlines()[-1]}",
+                        f"{describe(job_id)} failed in worker {slot.index} (pid {slot.process.pid}): {body.summary}",
                         unit=unit,
                         lost=(job_id,),
                         worker_pid=slot.process.pid,
-                        worker_traceback=body,
-                    ) from RemoteTraceback(body)
+                        worker_traceback=body.traceback,
+                    ) from RemoteTraceback(body.traceback)
                 done[job_id] = body
         except (EOFError, OSError):
             return False
         return True
 
-    def _lost(
+    def lost_error(
         self, slot: _Slot, reason: str | None, unit: str, describe: Callable[[int], str]
     ) -> WorkerDiedError:
         """The error for a dead (or hung, now stopped) worker and the jobs it took with it."""
@@ -262,7 +299,7 @@ class WorkerPool:
             worker_traceback=crash,
         )
 
-    def _abort(self) -> None:
+    def abort(self) -> None:
         """Stop the workers that still hold jobs; idle ones stay warm for the next call."""
         for slot in self._slots:
             if slot.in_flight:
@@ -273,16 +310,18 @@ class WorkerPool:
         self._stop(slot)
         task_reader, task_writer = self._context.Pipe(duplex=False)
         result_reader, result_writer = self._context.Pipe(duplex=False)
+        settings = self._settings(slot.crash_log)
         process = self._context.Process(
             target=worker_main,
-            args=(self._settings(slot.crash_log), task_reader, result_writer),
+            args=(settings, task_reader, result_writer),
             name=f"predlint-worker-{slot.index}",
             daemon=True,
         )
-        process.start()
+        with main_module_hidden(not needs_main_module(settings)):
+            process.start()
         task_reader.close()
         result_writer.close()
-        slot.process, slot.tasks, slot.results = process, task_writer, result_reader
+        slot.process, slot.tasks, slot.results, slot.ready = process, task_writer, result_reader, False
 
     def _await_ready(self, slots: list[_Slot]) -> None:
         deadline = time.monotonic() + self._start_timeout
@@ -307,13 +346,12 @@ class WorkerPool:
                 except (EOFError, OSError):
                     slot.process.join(1.0)
                     raise WorkerStartError(
-                        f"worker {slot.index} {_describe_exit(slot.process.exitcode)} while loading the model",
+                        f"worker {slot.index} {_describe_exit(slot.process.exitcode)} while starting",
                         self._read_crash_log(slot),
                     ) from None
                 if kind == protocol.START_FAILED:
-                    raise WorkerStartError(
-                        f"model_factory failed in worker {slot.index}: {body.strip().splitlines()[-1]}", body
-                    ) from RemoteTraceback(body)
+                    raise _start_failed(slot, body)
+                self._mark_ready(slot)
                 del waiting[slot.index]
 
     def _stop(self, slot: _Slot) -> None:
@@ -332,6 +370,7 @@ class WorkerPool:
                 conn.close()
         slot.tasks = slot.results = None
         slot.in_flight.clear()
+        slot.ready = False
 
     @staticmethod
     def _read_crash_log(slot: _Slot) -> str | None:
@@ -340,6 +379,12 @@ class WorkerPool:
                 return log.read().strip() or None
         except OSError:
             return None
+
+
+def _start_failed(slot: _Slot, failure: protocol.Failure) -> WorkerStartError:
+    error = WorkerStartError(f"model_factory failed in worker {slot.index}: {failure.summary}", failure.traceback)
+    error.__cause__ = RemoteTraceback(failure.traceback)
+    return error
 
 
 def _describe_exit(exitcode: int | None) -> str:

@@ -1,7 +1,8 @@
-"""``ParallelPredictor`` and the one-call functions built on it.
+"""``ParallelPredictor``: a pool of workers that each hold the model, and ``predict_queued`` on it.
 
-``predict_chunked`` and ``predict_queued`` are a ``ParallelPredictor`` used once; keep one open
-to pay the TensorFlow import and model load (seconds per worker) only once.
+``predict_queued`` is a ``ParallelPredictor`` used once; keep one open to pay the TensorFlow
+import and model load (seconds per worker) only once. (``predict_chunked`` lives in
+``cooperative``: the calling process predicts there too.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from diagnose.parallel.inference import Preprocess
 from diagnose.parallel.model_source import ModelFactory, ensure_picklable, model_loader
 from diagnose.parallel.pool import WorkerPool
 from diagnose.parallel.shared import SharedArray
+from diagnose.parallel.startup import preload_tensorflow_in_forkserver
 
 
 def available_cores() -> int:
@@ -39,7 +41,8 @@ class ParallelPredictor:
         workers: number of worker processes.
         preprocess: picklable callable, raw rows -> model input; runs in the workers.
         batch_size: rows per model call inside a worker.
-        start_method: ``"spawn"`` (default) or ``"forkserver"``; ``"fork"`` is refused.
+        start_method: ``"spawn"`` (default) or ``"forkserver"`` (which imports TensorFlow once and
+            forks every worker from there: cheaper starts); ``"fork"`` is refused.
         threads_per_worker: TF intra-op threads per worker; default cores // workers (min 1).
         retry_lost: give the work of a dead worker one more try on a fresh worker.
         start_timeout: seconds a worker may take to import TF and load the model.
@@ -66,6 +69,8 @@ class ParallelPredictor:
             ensure_picklable(preprocess, "preprocess")
         load_model = model_loader(model_factory)
         threads = threads_per_worker or max(1, available_cores() // workers)
+        if start_method == "forkserver":
+            preload_tensorflow_in_forkserver()
         self.workers = workers
         self.batch_size = batch_size
         self._pool = WorkerPool(
@@ -154,29 +159,6 @@ class ParallelPredictor:
                 )
             self._output_layouts[key] = (sample.shape[1:], sample.dtype)
         return self._output_layouts[key]
-
-
-def predict_chunked(
-    model_factory: ModelFactory,
-    x: np.ndarray,
-    *,
-    workers: int = 2,
-    batch_size: int = 32,
-    preprocess: Preprocess | None = None,
-    start_method: str = "spawn",
-    chunk_size: int | None = None,
-    **options: Any,
-) -> np.ndarray:
-    """Predict over an in-memory array with ``workers`` processes; see ``ParallelPredictor``."""
-    with ParallelPredictor(
-        model_factory,
-        workers=workers,
-        batch_size=batch_size,
-        preprocess=preprocess,
-        start_method=start_method,
-        **options,
-    ) as predictor:
-        return predictor.predict(x, chunk_size=chunk_size)
 
 
 def predict_queued(
