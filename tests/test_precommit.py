@@ -29,7 +29,7 @@ def test_hook_definition() -> None:
     assert hook["id"] == "predlint"
     assert hook["entry"] == "predlint check --force-exclude"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types_or"] == ["python", "pyi", "jupyter"]  # notebooks are checked too
     assert hook["require_serial"] is True
 
 
