@@ -67,20 +67,26 @@ class ModelCrossesProcess(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
             if any(v.kind is Kind.MODEL for v in event.handed):
-                yield self._report(event.node, event.start_method, event.tf_started is not None, "at creation")
+                how = "in `initargs`" if event.initializer is not None else "at creation"
+                yield self._report(event.node, event.start_method, event.tf_started is not None, how, per_task=False)
         for event in facts.of(Submit):
             if any(v.kind is Kind.MODEL for v in event.handed):
                 pool = event.pool
                 forked_late = pool.start_method == "fork" and self._pool_forked_after_tf(facts, pool)
-                yield self._report(event.node, pool.start_method or "fork", forked_late, f"to `{event.method}`")
+                yield self._report(event.node, pool.start_method or "fork", forked_late, f"to `{event.method}`",
+                                   per_task=True)
 
     @staticmethod
     def _pool_forked_after_tf(facts: ModuleFacts, pool) -> bool:
         return any(s.value is pool and s.tf_started is not None for s in facts.of(Spawn))
 
-    def _report(self, node, start_method: str, hangs: bool, how: str) -> Report:
+    def _report(self, node, start_method: str, hangs: bool, how: str, per_task: bool) -> Report:
         if start_method == "fork" and hangs:
             return Report(node, f"Keras model handed to a forked worker {how}: the child inherits a TF runtime "
                                 "without its threads and hangs; load the model in the worker (spawn + initializer)")
-        return Report(node, f"Keras model handed to a worker {how} ({start_method}): it is pickled and rebuilt for "
-                            "every task; load it once per worker in a pool initializer", Severity.WARNING)
+        if per_task:
+            return Report(node, f"Keras model handed to a worker {how} ({start_method}): it is pickled and rebuilt "
+                                "for every task; load it once per worker in a pool initializer", Severity.WARNING)
+        return Report(node, f"Keras model handed to a worker {how} ({start_method}): it is pickled, sent and rebuilt "
+                            "in each new process (large, slow, and lost custom objects); hand the worker the model's "
+                            "path and load it there", Severity.WARNING)
