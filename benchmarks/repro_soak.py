@@ -1,9 +1,11 @@
 """Soak test for ``predlint repro``: run N hang repros and check that no process ever survives.
 
 Cycles through the shipped hanging scenarios (or the ones named with --scenario), each run tagged
-in its command line and environment; after each run every process on the machine is checked for
-the tag, independently of the harness's own bookkeeping. Prints one line per run and a summary
-(verdicts, detection latency past --quiet, stack collection time, survivors, wall time).
+in its environment; after each run every process on the machine is checked for
+the tag, independently of the harness's own bookkeeping. A run counts as right when it hung with
+the scenario's cause, its verdict names the line of the static finding for that cause, and nothing
+survived. Prints one line per run and a summary (verdicts, detection latency past --quiet, stack
+collection time, survivors, wall time).
 
     python benchmarks/repro_soak.py -n 100            # the issue's bar
     python benchmarks/repro_soak.py -n 10 --quiet 3 --scenario join_before_drain
@@ -41,7 +43,9 @@ def soak(names: list[str], runs: int, quiet: float) -> int:
             if run.report.get("verdict") == "hung":
                 latencies.append(run.report["detected_after_s"] - run.quiet_since_s)
                 stack_times.append(run.report["stack_collection_s"])
-            ok = run.report.get("verdict") == "hung" and run.report.get("cause") == expected[name] and not survivors
+            named = expected[name] is None or f"; {expected[name]} — " in run.report.get("summary", "")
+            ok = (run.report.get("verdict") == "hung" and run.report.get("cause") == expected[name] and named
+                  and not survivors)
             if not ok:
                 failures.append((index, name, run.report.get("summary"), survivors))
             print(_line(index, name, run, survivors), flush=True)

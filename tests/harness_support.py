@@ -41,15 +41,40 @@ class ReproRun:
 
 def repro(args: list[str], report_dir: Path, timeout: float = OUTER_TIMEOUT_S) -> ReproRun:
     """Run ``predlint repro --output-format json ARGS -- <tag>``; the tag lands in the target's
-    command line (main and forked processes) and, through the environment, in every process."""
+    command line (main and forked processes; not for a scenario, which takes no arguments) and,
+    through the environment, in every process."""
     tag = f"predlint-test-{uuid.uuid4().hex}"
     command = [sys.executable, "-m", "diagnose", "repro", "--output-format", "json",
-               "--report-dir", str(report_dir), *args, "--", tag]
+               "--report-dir", str(report_dir), *args, *([] if "--scenario" in args else ["--", tag])]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           env={**os.environ, TAG_ENV: tag})
     report = json.loads(done.stdout) if done.stdout.strip() else {}
     return ReproRun(done.returncode, report, done.stderr, tag, time.monotonic() - started)
+
+
+def inspect(pid: int, args: list[str], report_dir: Path, timeout: float = 60) -> ReproRun:
+    """Run ``predlint inspect --output-format json ARGS PID`` on a process predlint did not start."""
+    command = [sys.executable, "-m", "diagnose", "inspect", "--output-format", "json",
+               "--report-dir", str(report_dir), *args, str(pid)]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    report = json.loads(done.stdout) if done.stdout.strip() else {}
+    return ReproRun(done.returncode, report, done.stderr, "", time.monotonic() - started)
+
+
+def start_detached(script: Path | str, **popen_options: Any) -> tuple[subprocess.Popen, str]:
+    """Start ``python SCRIPT <tag>`` in its own session, as a job predlint did not start; the tag
+    is in its command line and environment (for :func:`tagged`)."""
+    tag = f"predlint-test-{uuid.uuid4().hex}"
+    popen = subprocess.Popen([sys.executable, str(script), tag], cwd=ROOT, start_new_session=True,
+                             env={**os.environ, TAG_ENV: tag}, **popen_options)
+    return popen, tag
+
+
+def tagged(tag: str) -> list[int]:
+    """Running processes carrying ``tag`` in their command line or environment."""
+    return sorted(p.pid for p in psutil.process_iter() if _tagged(p, tag))
 
 
 def leftovers(run: ReproRun) -> list[int]:

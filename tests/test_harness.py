@@ -302,7 +302,8 @@ def test_reports_are_written_and_never_overwritten(tmp_path: Path) -> None:
     assert len(paths) == 2
     for path in paths:
         assert json.loads(Path(path).read_text())["verdict"] == "completed"
-        assert Path(path).with_suffix(".html").read_text().startswith("<!DOCTYPE html>")
+        page = Path(path).with_suffix(".html").read_text()
+        assert page.startswith("<!DOCTYPE html>") and "<title>predlint repro: completed with exit code 0</title>" in page
 
 
 def test_full_output_shows_verdict_table_and_report_path(tmp_path: Path) -> None:
@@ -330,7 +331,9 @@ def test_shadowed_sitecustomize_still_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["missing.py"], ["README.md"], ["--scenario", "no_such_scenario"], [], ["-m", "no_such_module_xyz"]],
+    [["missing.py"], ["README.md"], ["--scenario", "no_such_scenario"], [], ["-m", "no_such_module_xyz"],
+     ["--scenario", "fork_after_tf", "event_hang.py"]],
+    ids=["missing", "not-python", "unknown-scenario", "nothing", "unknown-module", "scenario-and-script"],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "README.md").write_text("Not a Python script, just prose.\n")
@@ -338,3 +341,16 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> No
                           timeout=30, cwd=tmp_path)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("predlint: error:")
+
+
+def test_scenarios_listing_never_cuts_names_in_a_pipe() -> None:
+    from diagnose.harness.scenarios import load_scenarios
+
+    done = subprocess.run([sys.executable, "-m", "diagnose", "scenarios"], capture_output=True, text=True,
+                          timeout=30, cwd=ROOT, env={**os.environ, "COLUMNS": "40"})
+    assert done.returncode == 0 and "\033" not in done.stdout and "…" not in done.stdout
+    rows = {line.split()[0]: line.split()[-1] for line in done.stdout.splitlines()[2:]}
+    for scenario in load_scenarios():
+        assert scenario.name in rows
+        if scenario.twin:
+            assert rows[scenario.name] == scenario.twin

@@ -14,12 +14,15 @@ import pytest
 
 from diagnose.harness.exitcodes import EXIT_CRASHED, EXIT_HUNG
 from diagnose.harness.scenarios import load_scenarios
+from diagnose.lint.config import Settings
+from diagnose.lint.engine import check_path
 from harness_support import ReproRun, leftovers, repro
 
 QUIET_S = 3
 CONCURRENT_RUNS = 3
 SCENARIOS = load_scenarios()
 HANGS = [s for s in SCENARIOS if s.outcome == "hang"]
+WITH_RULE = [s for s in SCENARIOS if s.outcome != "fixed" and s.rule]
 VERDICTS = {"hang": ("hung", EXIT_HUNG), "crash": ("crashed", EXIT_CRASHED), "fixed": ("completed", 0)}
 
 pytestmark = pytest.mark.timeout(400)
@@ -72,6 +75,20 @@ def test_hang_has_stacks_of_every_live_process(runs: dict[str, ReproRun], scenar
 def test_hang_declared_within_quiet_plus_5s(runs: dict[str, ReproRun], scenario) -> None:
     run = runs[scenario.name]
     assert run.report["detected_after_s"] - run.quiet_since_s <= QUIET_S + 5
+
+
+@pytest.mark.parametrize("scenario", WITH_RULE, ids=lambda s: s.name)
+def test_verdict_names_the_hazards_line(runs: dict[str, ReproRun], scenario) -> None:
+    """The static twin's finding for the runtime cause comes first in ``findings`` and the verdict
+    names its file and line, then the fix and the rule's page."""
+    report = runs[scenario.name].report
+    static_rows = {f.row for f in check_path(str(scenario.path), Settings()).findings if f.code == scenario.rule}
+    first = report["findings"][0]
+    assert (first["code"], first["filename"]) == (scenario.rule, str(scenario.path.resolve()))
+    assert first["location"]["row"] in static_rows
+    assert f"; {scenario.rule} — " in report["summary"]
+    assert f"{scenario.path.name}:{first['location']['row']}: " in report["summary"]
+    assert report["fix"] and report["rule_help"] == f"predlint rule {scenario.rule}"
 
 
 # A subclassed model handed to a forked pool: registered, the worker rebuilds it and hangs in

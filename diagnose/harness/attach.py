@@ -117,13 +117,20 @@ def target_process(pid: int) -> psutil.Process:
 
 
 def _runs_python(process: psutil.Process) -> bool:
-    """Its executable is a Python interpreter, or it has libpython mapped (an embedding program)."""
+    """Its executable (or, where another user's is hidden, its name or command) is a Python
+    interpreter, or it has libpython mapped (a program embedding Python)."""
+    names = []
+    for read in (process.exe, process.name, lambda: process.cmdline()[0]):
+        try:
+            names.append(os.path.basename(read()))
+        except (psutil.Error, IndexError):
+            continue
+    if any(name.startswith(("python", "pypy")) for name in names):
+        return True
     try:
-        if os.path.basename(process.exe()).startswith(("python", "pypy")):
-            return True
         with open(f"/proc/{process.pid}/maps", encoding="utf-8", errors="replace") as maps:
             return any("libpython" in line for line in maps)
-    except (OSError, psutil.Error):
+    except OSError:
         return False
 
 

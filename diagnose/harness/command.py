@@ -88,8 +88,7 @@ def run_repro(args: argparse.Namespace) -> int:
 
     script, target_args = args.script, list(args.target_args)
     if script is not None and args.scenario:
-        raise UsageError(f"--scenario runs a shipped script, so {script!r} has nowhere to go "
-                         "(arguments for the scenario go after --)")
+        raise UsageError(f"--scenario runs a shipped script that takes no arguments: remove {script!r}")
     if script is not None and args.module:
         script, target_args = None, [script, *target_args]
     if target_args[:1] == ["--"]:

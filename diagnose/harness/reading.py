@@ -53,10 +53,11 @@ def blocked_in(process: ProcessRecord) -> str:
     if not process.alive:
         return f"{head}: {process.how_it_ended()}"
     main = process.main_thread()
-    kernel = next((t.wchan for t in process.threads if t.os_thread_id == process.pid and t.wchan), None)
-    tail = f"; kernel: {kernel}" if kernel else ""
+    kernel = next((t for t in process.threads if t.os_thread_id == process.pid), None)
+    tail = f"; kernel: {kernel.wchan}" if kernel is not None and kernel.wchan else ""
     if main is None or not main.frames:
-        return f"{head}: no Python stack{tail}"
+        state = f"; kernel: state {kernel.state}" if kernel is not None and kernel.state else ""
+        return f"{head}: no Python stack{tail or state}"
     line = f"{head}: in {where(main.frames[0])}"
     if waits_forever(main):
         line += " with no timeout"
@@ -110,9 +111,11 @@ def _all_workers_in_event_wait(processes: list[ProcessRecord], root: ProcessReco
 
 
 def _in_event_wait(thread: ThreadStack) -> bool:
-    waits = [f for f in thread.frames[:4] if f.short_name == "wait" and f.file.endswith("threading.py")]
-    return any(f.function.endswith("Event.wait") or (f.args or {}).get("self", "").startswith("<Event") for f in waits) \
-        or len(waits) >= 2
+    """In ``threading.Event.wait`` or ``multiprocessing.Event.wait`` (py-spy names the class;
+    faulthandler shows ``wait`` calling ``wait``: Event.wait into Condition.wait)."""
+    waits = [f for f in thread.frames[:5] if f.short_name == "wait" and f.file.endswith(("threading.py", "synchronize.py"))]
+    named = any(f.function.endswith("Event.wait") or (f.args or {}).get("self", "").startswith("<Event") for f in waits)
+    return named or len(waits) >= 2
 
 
 def _inherited_lock(processes: list[ProcessRecord], root: ProcessRecord, output_tail: str) -> str | None:

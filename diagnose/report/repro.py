@@ -60,6 +60,8 @@ def render(report: ReproReport, console: Console) -> None:
         console.print(Text(f"evidence: {verdict.evidence}"))
     for hint in report.hints:
         console.print(Text(f"hint: {hint}", style="yellow"))
+    for note in _denied(report):
+        console.print(Text(f"stacks: {note}", style="yellow"))
     console.print(_timing_line(report))
     if report.reading:
         console.print(Text("what each process is blocked in:", style="bold"))
@@ -70,8 +72,8 @@ def render(report: ReproReport, console: Console) -> None:
         if process.threads:
             console.print(_stack_panel(process))
     for note in report.stack_notes:
-        style = "yellow" if "permission denied" in note else "dim"
-        console.print(Text(f"stacks: {note}", style=style))
+        if note not in _denied(report):
+            console.print(Text(f"stacks: {note}", style="dim"))
     if report.findings:
         console.print(Text("static findings on the files in the stacks (predlint check):", style="bold"))
         for finding in report.findings:
@@ -184,6 +186,11 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "run"
 
 
+def _denied(report: ReproReport) -> list[str]:
+    """Notes saying py-spy may not attach and what to do: shown right under the verdict."""
+    return [note for note in report.stack_notes if "permission denied" in note]
+
+
 def _fix_line(report: ReproReport) -> Text:
     line = Text("fix: ", style="bold green")
     line.append(report.fix or "see the rule's page")
@@ -248,9 +255,9 @@ def _stack_panel(process: ProcessRecord) -> Panel:
             parts.append(Text(f"    {frame.function} ({_short_path(frame.file)}:{frame.line})"))
         if len(thread.frames) > MAX_FRAMES:
             parts.append(Text(f"    ... {len(thread.frames) - MAX_FRAMES} more frames", style="dim"))
-    native = Counter((t.name, t.wchan) for t in process.threads if not t.frames)
+    native = Counter((t.name, t.wchan or t.state) for t in process.threads if not t.frames)
     if native:
-        summary = ", ".join(f"{name} x{n} [{wchan}]" for (name, wchan), n in native.items())
+        summary = ", ".join(f"{name} x{n} [{wait}]" for (name, wait), n in native.items())
         parts.append(Text(f"native threads: {summary}", style="dim"))
     title = f"pid {process.pid} ({process.role}) {' '.join(process.cmdline)[:80]}"
     return Panel(Group(*parts), title=escape(title), title_align="left", border_style="cyan")
