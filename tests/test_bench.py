@@ -1,4 +1,4 @@
-"""``predlint bench``: the command's wiring, the report files, the bars, and one short real run."""
+"""``predlint bench``: the command's wiring, its errors, the report files, and one short real run."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from diagnose.bench.bars import judge
 from diagnose.bench.results import BenchReport, ImplementationResult, WorkloadResult
 
 
@@ -38,10 +37,11 @@ def test_options_and_the_lint_mode_parse():
 
     parser = bench_parser()
     args = parser.parse_args(["bench", "--quick", "--workers", "3", "--workload", "preprocessing-bound"])
-    assert (args.func, args.quick, args.workers, args.workload) == (run_bench, True, 3, ["preprocessing-bound"])
+    assert (args.func.__wrapped__, args.quick, args.workers, args.workload) == (
+        run_bench, True, 3, ["preprocessing-bound"])
     assert args.report_dir == "reports/" and args.output_format == "full"
     args = parser.parse_args(["bench", "lint", "a.py", "pkg/"])
-    assert args.func is run_lint_bench and args.paths == ["a.py", "pkg/"]
+    assert args.func.__wrapped__ is run_lint_bench and args.paths == ["a.py", "pkg/"]
 
 
 def test_unknown_workload_is_a_usage_error(capsys):
@@ -63,6 +63,7 @@ def result(key: str, family: str, seconds: float, baseline_seconds: float, sampl
     return ImplementationResult(
         key, key, family, 2, seconds=seconds, samples_per_second=samples / seconds,
         speedup=baseline_seconds / seconds, startup_seconds=None, peak_tree_rss_mb=100.0, peak_tree_pss_mb=90.0,
+        pss_per_worker_mb=40.0 if family == "predlint" else None,
         processes=[{"pid": 1, "role": "parent", "peak_rss_mb": 100.0, "peak_pss_mb": 90.0}],
         matches_baseline=None if key == "baseline" else True, max_abs_diff=0.0,
     )
@@ -81,16 +82,16 @@ def synthetic_report(preprocess_pool_seconds: float, compute_pool_seconds: float
     workloads = [compute, preprocessing]
     machine = {"cores": 2, "cpu": "test", "memory_gb": 1, "python": "3", "tensorflow": "2", "keras": "3",
                "load_average_before": [0, 0, 0], "load_average_after": [0, 0, 0]}
-    return BenchReport("t0", "t1", machine, {"workers": 2, "quick": True}, workloads, judge(workloads))
+    return BenchReport("t0", "t1", machine, {"workers": 2, "quick": True}, workloads)
 
 
-def test_bars_are_judged_from_the_numbers():
-    met = {bar.name: bar.met for bar in synthetic_report(5.5, 1.05).bars}
-    assert met == {"preprocessing-bound speed-up": True, "beats Keras PyDataset, same workers": True,
-                   "compute-bound warm pool vs baseline": True, "outputs equal the baseline": True}
-    missed = {bar.name: bar.met for bar in synthetic_report(7.0, 1.2).bars}
-    assert missed["preprocessing-bound speed-up"] is False
-    assert missed["compute-bound warm pool vs baseline"] is False
+def test_each_workload_gets_a_verdict_instead_of_a_bars_table():
+    from diagnose.report.bench import verdict
+
+    compute, preprocessing = synthetic_report(5.5, 1.25).workloads
+    assert verdict(preprocessing) == ("preprocessing-bound: fastest is parallel_predictor, 1.82x one process; "
+                                      "every output equals model.predict.")
+    assert verdict(compute).startswith("compute-bound: one process (model.predict) is the fastest here")
 
 
 def test_reports_are_written_with_new_names_and_never_overwritten(tmp_path):
@@ -110,10 +111,11 @@ def test_table_renders(tmp_path):
 
     from diagnose.report.bench import render_table
 
-    console = Console(record=True, width=120)
+    console = Console(record=True, width=140)  # what the command gives a non-terminal
     render_table(synthetic_report(5.5, 1.05), console)
     text = console.export_text()
     assert "preprocessing-bound" in text and "speed-up" in text and "1.82x" in text
+    assert "PSS/worker" in text and "bars" not in text
 
 
 @pytest.mark.timeout(180)
@@ -142,3 +144,51 @@ def test_command_choices_match_the_registries():
 
     assert command.IMPLEMENTATIONS == tuple(i.key for i in IMPLEMENTATIONS)
     assert command.WORKLOADS == tuple(w.name for w in standard_workloads(quick=True))
+
+
+def run_cli(*args: str, timeout: float = 120, prelude: str = "") -> subprocess.CompletedProcess:
+    code = f"{prelude}\nfrom diagnose.cli import main; raise SystemExit(main({list(args)!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+
+
+BLOCK_NUMPY = """
+import sys
+class NoNumpy:  # as after a plain `pip install .`: NumPy is not there
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "numpy":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoNumpy())
+"""
+
+
+@pytest.mark.timeout(60)
+def test_bench_without_its_extra_says_which_to_install():
+    run = run_cli("bench", "--quick", "--no-files", prelude=BLOCK_NUMPY, timeout=50)
+    assert run.returncode == 2
+    assert run.stderr.strip() == ("predlint: error: predlint bench needs numpy, which is not installed: "
+                                  "pip install 'predlint[bench]'")
+
+
+@pytest.mark.timeout(120)
+def test_bench_lint_on_an_expression_too_deep_to_parse_reports_it(tmp_path):
+    deep = tmp_path / "deep.py"
+    deep.write_text("import multiprocessing\nx = " + " + ".join(["1"] * 50_000) + "\n")
+    run = run_cli("bench", "lint", str(deep), timeout=110)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and "DLK000" in run.stdout and "RecursionError" in run.stdout
+
+
+FAILING_RUN = """
+import diagnose.bench.runner
+def broken(**_):
+    raise OSError("disk on fire\\nsecond line")
+diagnose.bench.runner.run_benchmark = broken
+"""
+
+
+@pytest.mark.timeout(60)
+def test_an_internal_error_in_bench_is_one_line_and_exit_2():
+    run = run_cli("bench", "--quick", "--no-files", prelude=FAILING_RUN, timeout=50)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1] == "predlint bench: internal error: OSError: disk on fire"
+    assert "Traceback" not in run.stderr

@@ -7,15 +7,20 @@ benchmark actually runs.
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import sys
+from collections.abc import Callable
 
 from diagnose.errors import UsageError
 
 WORKLOADS = ("compute-bound", "preprocessing-bound")
 IMPLEMENTATIONS = (
-    "baseline", "tf_data", "pydataset", "predict_chunked", "predict_queued", "parallel_predictor", "ray_predictor"
+    "baseline", "tf_data", "pydataset", "predict_chunked", "predict_chunked_warm", "predict_queued",
+    "parallel_predictor", "ray_predictor",
 )
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+BENCH_NEEDS = ("numpy", "psutil", "matplotlib", "tensorflow", "keras")  # the `bench` extra
 
 
 def _names(choices: tuple[str, ...]):
@@ -37,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "model.predict, tf.data, Keras PyDataset and predlint's parallel implementations; print a table, "
         "write JSON and a PNG plot.",
     )
-    bench.add_argument("--quick", action="store_true", help="smaller inputs, finishes in about a minute")
+    bench.add_argument("--quick", action="store_true",
+                       help="smaller inputs: about 2 minutes on 2 quiet cores (the full run: about 6)")
     bench.add_argument("--workers", type=int, default=2, help="worker processes for the parallel ones (default: 2)")
     bench.add_argument("--workload", type=_names(WORKLOADS), metavar="NAMES",
                        help=f"comma-separated subset of: {', '.join(WORKLOADS)} (default: all)")
@@ -50,13 +56,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--no-files", action="store_true", help="do not write the JSON and PNG")
     bench.add_argument("--output-format", choices=("full", "json"), default="full",
                        help="full: progress bar and tables; json: the report on stdout")
-    bench.set_defaults(func=run_bench)
+    bench.set_defaults(func=_reported(run_bench))
 
     modes = bench.add_subparsers(dest="bench_mode", metavar="MODE")
     lint = modes.add_parser("lint", help="time the static checker on PATHs",
                             description="Time `predlint check` on the given files or directories.")
     lint.add_argument("paths", nargs="+", metavar="PATH")
-    lint.set_defaults(func=run_lint_bench)
+    lint.set_defaults(func=_reported(run_lint_bench))
+
+
+def _reported(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``command`` with any unexpected error as one line on stderr and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except (UsageError, KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:  # the one place that turns any failure into a message
+            message = (str(exc).strip().splitlines() or [""])[0]
+            sys.stderr.write(f"predlint bench: internal error: {type(exc).__name__}: {message}\n")
+            return EXIT_ERROR
+
+    return run
+
+
+def require_bench_extra() -> None:
+    """A usage error naming the extra to install when a module ``predlint bench`` needs is missing."""
+    for name in BENCH_NEEDS:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise UsageError(f"predlint bench needs {name}, which is not installed: pip install 'predlint[bench]'")
 
 
 def run_lint_bench(args: argparse.Namespace) -> int:
@@ -68,6 +102,7 @@ def run_lint_bench(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.repeat < 1:
         raise UsageError("--workers and --repeat must be at least 1")
+    require_bench_extra()
     from rich.console import Console
 
     from diagnose.bench.runner import run_benchmark

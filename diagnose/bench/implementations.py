@@ -32,7 +32,8 @@ class RunContext:
 class Outcome:
     predictions: np.ndarray
     seconds: float  # wall time of the prediction, start-up included unless the pool is warm
-    startup_seconds: float | None  # spawning workers + TF import + model load (None: not separable)
+    startup_seconds: float | None  # until every worker was ready (None: no workers, or not separable)
+    startup_blocks: bool = False  # nothing was predicted during the start-up (it is inside ``seconds``)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Implementation:
     family: str  # "baseline", "tensorflow", "keras", "predlint"
     run: Callable[[RunContext], Outcome]
     by_default: bool = True  # False: only when asked for by key
+    caller_predicts: bool = False  # the calling process predicts beside its workers
 
 
 def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
@@ -109,15 +111,31 @@ def _predictor(ctx: RunContext) -> Any:
     return ParallelPredictor(ctx.model_path, workers=ctx.workers, preprocess=w.preprocess, batch_size=w.batch_size)
 
 
+def _chunked(ctx: RunContext) -> np.ndarray:
+    from diagnose.parallel import predict_chunked
+
+    w = ctx.workload
+    return predict_chunked(ctx.model, ctx.raw, workers=ctx.workers, batch_size=w.batch_size, preprocess=w.preprocess)
+
+
 def run_chunked(ctx: RunContext) -> Outcome:
-    """``predict_chunked``, cold: written out as the ``ParallelPredictor`` it is, to read its start-up."""
+    """``predict_chunked``, cold (no worker kept from before): this process, which holds the model as
+    the baseline does, predicts from the start; preprocessing workers join once they are ready."""
+    from diagnose.parallel import shutdown
+    from diagnose.parallel.cooperative import kept_workers
 
-    def predict() -> tuple[np.ndarray, float]:
-        with _predictor(ctx) as predictor:
-            return predictor.predict(ctx.raw), predictor.startup_seconds
+    shutdown()
+    predictions, seconds = _timed(lambda: _chunked(ctx))
+    return Outcome(predictions, seconds, kept_workers()[1])
 
-    (predictions, startup), seconds = _timed(predict)
-    return Outcome(predictions, seconds, startup)
+
+def run_chunked_warm(ctx: RunContext) -> Outcome:
+    """``predict_chunked`` called again: the workers kept from the call before (if it started any)."""
+    from diagnose.parallel.cooperative import kept_workers
+
+    _chunked(ctx)
+    predictions, seconds = _timed(lambda: _chunked(ctx))
+    return Outcome(predictions, seconds, kept_workers()[1])
 
 
 def run_queued(ctx: RunContext) -> Outcome:
@@ -133,7 +151,7 @@ def run_queued(ctx: RunContext) -> Outcome:
             return np.concatenate(list(predictor.predict_stream(batches()))), predictor.startup_seconds
 
     (predictions, startup), seconds = _timed(predict)
-    return Outcome(predictions, seconds, startup)
+    return Outcome(predictions, seconds, startup, startup_blocks=True)
 
 
 def run_warm_pool(ctx: RunContext) -> Outcome:
@@ -165,8 +183,10 @@ IMPLEMENTATIONS = (
     Implementation("baseline", "model.predict", "baseline", run_baseline),
     Implementation("tf_data", "tf.data", "tensorflow", run_tf_data),
     Implementation("pydataset", "PyDataset", "keras", run_pydataset),
-    Implementation("predict_chunked", "predict_chunked", "predlint", run_chunked),
-    Implementation("predict_queued", "predict_queued", "predlint", run_queued),
-    Implementation("parallel_predictor", "warm ParallelPredictor", "predlint", run_warm_pool),
+    Implementation("predict_chunked", "predict_chunked (cold)", "predlint", run_chunked, caller_predicts=True),
+    Implementation("predict_chunked_warm", "predict_chunked (warm)", "predlint", run_chunked_warm,
+                   caller_predicts=True),
+    Implementation("predict_queued", "predict_queued (cold)", "predlint", run_queued),
+    Implementation("parallel_predictor", "ParallelPredictor (warm)", "predlint", run_warm_pool),
     Implementation("ray_predictor", "warm RayPredictor", "predlint", run_warm_ray, by_default=False),
 )

@@ -11,16 +11,19 @@ class ImplementationResult:
     key: str
     label: str
     family: str
-    workers: int  # processes doing the work (1 for the in-process ones)
+    workers: int  # processes doing the work (1 for the in-process ones; the caller counts if it predicts too)
     seconds: float | None = None  # the fastest of runs_seconds
     runs_seconds: list[float] = field(default_factory=list)
     samples_per_second: float | None = None
     speedup: float | None = None  # baseline seconds / seconds
     startup_seconds: float | None = None
+    startup_blocks: bool = False  # the start-up is inside ``seconds`` and nothing was predicted meanwhile
+    steady_samples_per_second: float | None = None  # after start-up (the same as samples_per_second if none blocked)
     cpu_seconds: float | None = None  # CPU time of the whole process tree per run, start-up included
     other_load_cores: float | None = None  # cores other processes kept busy meanwhile: the noise
     peak_tree_rss_mb: float | None = None
     peak_tree_pss_mb: float | None = None
+    pss_per_worker_mb: float | None = None  # mean of the workers' peaks
     processes: list[dict[str, Any]] = field(default_factory=list)  # per process: pid, role, peaks
     matches_baseline: bool | None = None
     max_abs_diff: float | None = None
@@ -41,23 +44,12 @@ class WorkloadResult:
 
 
 @dataclass
-class Bar:
-    """One of the issue's targets, checked against this run."""
-
-    name: str
-    target: str
-    measured: str
-    met: bool | None  # None: not measured in this run
-
-
-@dataclass
 class BenchReport:
     started_at: str
     finished_at: str
     machine: dict[str, Any]
     settings: dict[str, Any]
     workloads: list[WorkloadResult]
-    bars: list[Bar] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "predlint-bench", "schema_version": 1, **asdict(self)}
+        return {"kind": "predlint-bench", "schema_version": 2, **asdict(self)}

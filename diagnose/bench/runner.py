@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.bench.bars import judge
 from diagnose.bench.implementations import IMPLEMENTATIONS, Implementation, Outcome, RunContext
 from diagnose.bench.memory import TreeMemorySampler
 from diagnose.bench.noise import OtherLoadMeter
@@ -76,7 +75,6 @@ def run_benchmark(
         machine={**_machine(load_before), "cpu_during_run": noise.summary()},
         settings={"quick": quick, "workers": workers, "repeat": repeat, "rtol": RTOL, "atol": ATOL},
         workloads=results,
-        bars=judge(results),
     )
 
 
@@ -128,9 +126,8 @@ def _measure(
     implementation: Implementation, ctx: RunContext, baseline: Outcome | None, repeat: int
 ) -> tuple[ImplementationResult, Outcome | None]:
     in_process = implementation.family in ("baseline", "tensorflow")
-    result = ImplementationResult(
-        implementation.key, implementation.label, implementation.family, 1 if in_process else ctx.workers
-    )
+    processes = 1 if in_process else ctx.workers + implementation.caller_predicts
+    result = ImplementationResult(implementation.key, implementation.label, implementation.family, processes)
     try:
         with TreeMemorySampler() as memory, OtherLoadMeter() as load:
             runs = [implementation.run(ctx) for _ in range(repeat)]
@@ -145,12 +142,17 @@ def _measure(
     result.cpu_seconds = round(load.tree_cpu_seconds / repeat, 2)
     result.other_load_cores = round(load.other_cpu_seconds / load.wall_seconds, 2)
     result.startup_seconds = ctx.in_process_startup_seconds if in_process else outcome.startup_seconds
+    result.startup_blocks = outcome.startup_blocks
+    work_seconds = outcome.seconds - (outcome.startup_seconds if outcome.startup_blocks else 0.0)
+    result.steady_samples_per_second = samples / work_seconds if work_seconds > 0 else None
     result.peak_tree_rss_mb = round(memory.peak_tree_rss_mb, 1)
     result.peak_tree_pss_mb = round(memory.peak_tree_pss_mb, 1)
     result.processes = [
         {"pid": p.pid, "role": p.role, "peak_rss_mb": round(p.peak_rss_mb, 1), "peak_pss_mb": round(p.peak_pss_mb, 1)}
         for p in memory.processes.values()
     ]
+    workers = [p.peak_pss_mb for p in memory.processes.values() if p.role == "worker"]
+    result.pss_per_worker_mb = round(sum(workers) / len(workers), 1) if workers else None
     if implementation.key == "baseline":
         result.speedup = 1.0
     elif baseline is not None:

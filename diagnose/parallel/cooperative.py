@@ -313,6 +313,12 @@ def _local_model(model_factory: Any) -> Any:
     return _kept.model
 
 
+def kept_workers() -> tuple[list[int], float | None]:
+    """Pids of the workers ``predict_chunked`` keeps between calls, and how long they took to start."""
+    pool = _kept.pool
+    return ([], None) if pool is None else (pool.workers.pids(), pool.workers.startup_seconds)
+
+
 def shutdown() -> None:
     """Stop the workers ``predict_chunked`` keeps between calls and drop its kept model."""
     _kept.shutdown()

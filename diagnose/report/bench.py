@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.table import Table
 
-from diagnose.bench.results import BenchReport, ImplementationResult
+from diagnose.bench.results import BenchReport, ImplementationResult, WorkloadResult
 
 NOISY_CORES = 0.1  # other processes using more than this make a row's timing unreliable
 
@@ -29,36 +29,34 @@ def _noise(cores: float | None) -> str:
     return f"[{'red' if cores > NOISY_CORES else 'dim'}]{cores:.2f}[/]"
 
 
+COLUMNS = ("implementation", "procs", "time s", "start-up s", "samples/s", "steady/s", "speed-up",
+           "PSS/worker", "PSS tree", "CPU s", "same", "others")
+
+
 def render_table(report: BenchReport, console: Console) -> None:
-    """One table per workload, then the bars and the conditions of the run."""
+    """One table per workload with a one-line verdict under it, then the conditions of the run."""
     for workload in report.workloads:
         runs = report.settings.get("repeat", 1)
         best_of = f", best of {runs} runs" if runs > 1 else ""
         table = Table(title=f"{workload.name}: {workload.samples:,} samples, batch {workload.batch_size}{best_of}",
                       caption=workload.description, title_justify="left")
-        for column in ("implementation", "procs", "time s", "samples/s", "speed-up", "start-up s",
-                       "CPU s", "PSS MB", "RSS MB", "same", "others"):
+        for column in COLUMNS:
             table.add_column(column, justify="left" if column in ("implementation", "same") else "right",
                              no_wrap=column != "same")
         for r in workload.results:
             if r.error or r.note:
                 table.add_row(r.label, str(r.workers), f"[red]{r.error}[/]" if r.error else f"[dim]{r.note}[/]",
-                              *[""] * 8)
+                              *[""] * (len(COLUMNS) - 3))
                 continue
             speedup = _number(r.speedup, suffix="x")
             if r.speedup is not None and r.key != "baseline":
                 speedup = f"[{'green' if r.speedup >= 1 else 'yellow'}]{speedup}[/]"
-            table.add_row(r.label, str(r.workers), _number(r.seconds), _number(r.samples_per_second, 0), speedup,
-                          _number(r.startup_seconds), _number(r.cpu_seconds, 1), _number(r.peak_tree_pss_mb, 0),
-                          _number(r.peak_tree_rss_mb, 0), _matches(r), _noise(r.other_load_cores))
+            table.add_row(r.label, str(r.workers), _number(r.seconds), _startup(r), _number(r.samples_per_second, 0),
+                          _number(r.steady_samples_per_second, 0), speedup, _number(r.pss_per_worker_mb, 0),
+                          _number(r.peak_tree_pss_mb, 0), _number(r.cpu_seconds, 1), _matches(r),
+                          _noise(r.other_load_cores))
         console.print(table)
-    bars = Table(title="bars", title_justify="left")
-    for column in ("bar", "target", "measured", "met"):
-        bars.add_column(column)
-    for bar in report.bars:
-        met = "–" if bar.met is None else ("[green]yes[/]" if bar.met else "[red]no[/]")
-        bars.add_row(bar.name, bar.target, bar.measured, met)
-    console.print(bars)
+        console.print(verdict(workload), highlight=False)
     m = report.machine
     cpu = m.get("cpu_during_run", {})
     others = (f"; other processes used {cpu['other_processes_cpu_seconds']} CPU-s "
@@ -66,14 +64,37 @@ def render_table(report: BenchReport, console: Console) -> None:
               f"(above {NOISY_CORES} cores the numbers are noisy)" if cpu else "")
     console.print(
         f"[dim]{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, TF {m['tensorflow']}, "
-        f"Keras {m['keras']}; {report.started_at} – {report.finished_at}{others}. Speed-up is over the "
-        "single-process baseline; start-up = TF import + model load (+ spawning, for worker pools; included in "
-        "the time of predict_chunked and predict_queued, not of the in-process ones or the warm pools; PyDataset "
-        "spawns its workers inside each predict call). Memory: peak of the whole process tree; "
-        "PSS shares shared-memory pages fairly, RSS counts them in every process. same = np.allclose to "
-        "model.predict. CPU s = CPU time of the whole tree per run, start-up included; others = cores "
-        "other processes kept busy meanwhile.[/]"
+        f"Keras {m['keras']}; load average {m['load_average_before']} before, {m['load_average_after']} after; "
+        f"{report.started_at} – {report.finished_at}{others}. Speed-up is over the single-process baseline "
+        "(model already loaded and traced). cold = no worker running before the call, every start-up included in "
+        "its time; warm = workers started by an earlier call. start-up s: until every worker was ready (for the "
+        "in-process rows: TF import + model load); * = predictions were made meanwhile (predict_chunked predicts "
+        "in the calling process from the start), otherwise nothing was. steady/s = samples per second once the "
+        "workers were up. Memory in MB: PSS splits shared pages fairly (RSS would count the shared input in "
+        "every process); PSS/worker = mean peak of one worker, PSS tree = peak of the whole process tree. "
+        "same = np.allclose to model.predict. CPU s = CPU time of the whole tree per run; others = cores other "
+        "processes kept busy meanwhile.[/]"
     )
+
+
+def _startup(result: ImplementationResult) -> str:
+    if result.startup_seconds is None:
+        return "–"
+    overlapped = result.key == "predict_chunked"  # cold: this process predicted while the workers started
+    return _number(result.startup_seconds) + ("*" if overlapped else "")
+
+
+def verdict(workload: WorkloadResult) -> str:
+    """One sentence: the fastest way on this workload, and whether every output matched."""
+    measured = [r for r in workload.results if r.speedup is not None]
+    if not measured:
+        return f"{workload.name}: nothing measured"
+    fastest = max(measured, key=lambda r: r.speedup)
+    mismatched = [r.label for r in measured if r.matches_baseline is False]
+    outputs = "every output equals model.predict" if not mismatched else "outputs DIFFER: " + ", ".join(mismatched)
+    if fastest.key == "baseline":
+        return f"{workload.name}: one process (model.predict) is the fastest here; {outputs}."
+    return f"{workload.name}: fastest is {fastest.label}, {fastest.speedup:.2f}x one process; {outputs}."
 
 
 def write_reports(report: BenchReport, report_dir: str) -> tuple[str, str]:
