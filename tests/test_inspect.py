@@ -41,6 +41,20 @@ def crunch():
 crunch()
 """
 
+# a child that leaves the process group and session, and a grandchild of it: both still hang
+# under the root by their parents
+LEAVES_THE_GROUP = """
+import os, sys, time
+child = os.fork()
+if child == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(600)
+    os.wait()
+    os._exit(0)
+os.waitpid(child, 0)
+"""
+
 LOCKED = """
 import sys, threading
 lock = threading.Lock()
@@ -88,7 +102,8 @@ def test_tf_hang_is_diagnosed_left_running_then_killed(tmp_path: Path, detached)
     detached.append((popen, tag))
     run = _inspect_until_hung(popen.pid, tmp_path)
     report = run.report
-    assert (report["verdict"], report["cause"], run.returncode) == ("hung", "DLK201", EXIT_HUNG), report.get("summary")
+    outcome = (report["verdict"], report["cause"], run.returncode)
+    assert outcome == ("hung", "DLK201", EXIT_HUNG), report.get("summary")
     static = [f for f in check_path(str(scenario.path), Settings()).findings if f.code == "DLK201"]
     first = report["findings"][0]
     assert (first["code"], first["location"]["row"]) == ("DLK201", static[0].row)
@@ -122,12 +137,26 @@ def test_busy_process_is_not_hung(tmp_path: Path, detached) -> None:
     assert _alive(popen.pid)
 
 
-@pytest.mark.parametrize("kind", ["missing", "not-python", "not-a-number", "predlint-itself"])
+def test_descendants_that_left_the_group_are_inspected_and_killed(tmp_path: Path, detached) -> None:
+    script = tmp_path / "leaves.py"
+    script.write_text(textwrap.dedent(LEAVES_THE_GROUP))
+    popen, tag = start_detached(script)
+    detached.append((popen, tag))
+    deadline = time.monotonic() + 30
+    while len(tagged(tag)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run = inspect(popen.pid, ["--sample", "1", "--kill"], tmp_path)
+    seen = {p["pid"] for p in run.report["processes"]}
+    assert len(seen) == 3 and run.report["verdict"] == "hung", run.report.get("summary")
+    assert run.report["survivors"] == [] and tagged(tag) == []
+    assert popen.wait(timeout=10) is not None
+
+
+@pytest.mark.parametrize("kind", ["missing", "not-python", "not-a-number", "predlint-itself", "sample-too-short"])
 def test_bad_pid_is_one_line_and_exit_2(tmp_path: Path, kind: str) -> None:
     other = None
     if kind == "missing":
-        done = subprocess.run(["true"])  # its pid is free again
-        pid = str(psutil.Process().pid + 4_000_000 if done.returncode else 4_194_000)
+        pid = str(next(n for n in range(4_194_000, 4_194_304) if not psutil.pid_exists(n)))
     elif kind == "not-python":
         other = subprocess.Popen(["sleep", "60"])
         pid = str(other.pid)
@@ -135,9 +164,10 @@ def test_bad_pid_is_one_line_and_exit_2(tmp_path: Path, kind: str) -> None:
         pid = "12ab"
     else:
         pid = str(os.getpid())
+    options = ["--sample", "0.2"] if kind == "sample-too-short" else []
     try:
-        done = subprocess.run([sys.executable, "-m", "diagnose", "inspect", pid], capture_output=True, text=True,
-                              timeout=30, cwd=tmp_path)
+        done = subprocess.run([sys.executable, "-m", "diagnose", "inspect", *options, pid], capture_output=True,
+                              text=True, timeout=30, cwd=tmp_path)
     finally:
         if other is not None:
             other.kill()

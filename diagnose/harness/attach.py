@@ -20,7 +20,7 @@ import psutil
 from diagnose.errors import UsageError
 from diagnose.harness import stacks
 from diagnose.harness.classifier import Evidence
-from diagnose.harness.diagnosis import diagnose, script_of
+from diagnose.harness.diagnosis import Diagnosis, diagnose, script_of
 from diagnose.harness.evidence import ProcessRecord, ReproReport, Verdict
 from diagnose.harness.exitcodes import exit_code_for
 from diagnose.harness.reading import short_path, user_frame, where
@@ -44,37 +44,27 @@ def inspect(pid: int, options: InspectOptions) -> ReproReport:
     """Sample, dump and diagnose the tree of ``pid``; end it only with ``options.kill``."""
     root = target_process(pid)
     sampler = TreeSampler(pid, partial(find_in_group_or_session, pid))
-    started = time.monotonic()
-    first = sampler.sample()
-    cpu_before = {r.pid: r.cpu_s for r in sampler.records()}
-    clock = ProgressClock(first, _log_bytes(root), 0.0)
-    progressed = False
-    while (elapsed := time.monotonic() - started) < options.sample_s and sampler.live_pids():
-        time.sleep(SAMPLE_INTERVAL_S)
-        progressed |= clock.observe(sampler.sample(), _log_bytes(root), time.monotonic() - started)
-    window = time.monotonic() - started
+    progressed, window, cpu_before = _watch(sampler, root, options.sample_s)
     live = sampler.live_pids()
     dump = stacks.collect(live, None, options.stack_method, options.native) if live else None
+    output_tail, cwd = _log_tail(root), _cwd(root)  # while the root still runs
     cleanup = kill_tree(sampler) if options.kill else None
     processes = sampler.records()
     for record in processes:
         record.threads = dump.threads.get(record.pid, []) if dump else []
     assign_roles(processes, pid)
     root_record = next((p for p in processes if p.pid == pid), None)
-    output_tail = _log_tail(root)
     if progressed or root_record is None or not root_record.alive:
-        found_verdict = Verdict(NOT_HUNG, None, NOT_HUNG, _busy_in(processes, cpu_before, window, pid))
-        findings, fix, reading, hints = [], None, [], []
+        found = Diagnosis(Verdict(NOT_HUNG, None, NOT_HUNG, _busy_in(processes, cpu_before, window, pid)))
     else:
         evidence = Evidence("hung", None, root_record, processes, output_tail, options.sample_s)
-        found = diagnose(evidence, script_of(root_record.cmdline), _cwd(root), "--sample")
-        found_verdict, findings, fix, reading, hints = found.verdict, found.findings, found.fix, found.reading, found.hints
+        found = diagnose(evidence, script_of(root_record.cmdline), cwd, "--sample")
     return ReproReport(
         command="inspect",
         target=root_record.cmdline if root_record else [str(pid)],
-        verdict=found_verdict,
+        verdict=found.verdict,
         elapsed_s=window,
-        detected_after_s=window if found_verdict.kind == "hung" else None,
+        detected_after_s=window if found.verdict.kind == "hung" else None,
         last_progress_s=None,
         stack_method=dump.method if dump else "none",
         stack_collection_s=dump.elapsed_s if dump else None,
@@ -83,13 +73,26 @@ def inspect(pid: int, options: InspectOptions) -> ReproReport:
         stack_notes=dump.notes if dump else [],
         cleaned_ipc=cleanup.cleaned_ipc if cleanup else [],
         output_tail=output_tail,
-        exit_code=0 if found_verdict.kind == NOT_HUNG else exit_code_for(found_verdict.kind, None),
+        exit_code=0 if found.verdict.kind == NOT_HUNG else exit_code_for(found.verdict.kind, None),
         killed=cleanup is not None,
-        findings=findings,
-        fix=fix,
-        reading=reading,
-        hints=hints,
+        findings=found.findings,
+        fix=found.fix,
+        reading=found.reading,
+        hints=found.hints,
     )
+
+
+def _watch(sampler: TreeSampler, root: psutil.Process, sample_s: float) -> tuple[bool, float, dict[int, float]]:
+    """Sample the tree for ``sample_s``: whether it made progress (as the watchdog judges it),
+    for how long it was watched, and each process's CPU time at the start."""
+    started = time.monotonic()
+    clock = ProgressClock(sampler.sample(), _log_bytes(root), 0.0)
+    cpu_before = {r.pid: r.cpu_s for r in sampler.records()}
+    progressed = False
+    while time.monotonic() - started < sample_s and sampler.live_pids():
+        time.sleep(SAMPLE_INTERVAL_S)
+        progressed |= clock.observe(sampler.sample(), _log_bytes(root), time.monotonic() - started)
+    return progressed, time.monotonic() - started, cpu_before
 
 
 def target_process(pid: int) -> psutil.Process:

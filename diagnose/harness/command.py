@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_QUIET_S = 10.0
 DEFAULT_TIMEOUT_S = 1800.0
 DEFAULT_SAMPLE_S = 3.0
+MIN_SAMPLE_S = 1.0
 OUTPUT_FORMATS = ("full", "json")
 STACK_METHODS = ("auto", "py-spy", "faulthandler")
 REPRO_OPTIONS = ("--quiet", "--timeout", "--python", "--native", "--stacks", "--output-format", "--report-dir")
@@ -130,6 +131,8 @@ def run_inspect(args: argparse.Namespace) -> int:
         raise UsageError("predlint inspect needs psutil: pip install 'predlint[harness]'") from None
     from diagnose.harness.attach import InspectOptions, inspect, target_process
 
+    if args.sample < MIN_SAMPLE_S:
+        raise UsageError(f"--sample must be at least {MIN_SAMPLE_S:g} s: progress is judged between samples")
     target_process(args.pid)  # a bad pid is a usage error before any work
     report = inspect(args.pid, InspectOptions(args.sample, args.kill, native=args.native))
     return _publish(report, args, f"pid{args.pid}")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from diagnose.errors import UsageError
 from diagnose.harness.evidence import ProcessRecord, Verdict
-from diagnose.harness.reading import is_library
+from diagnose.harness.reading import is_library, short_path
 from diagnose.lint.finding import Finding
+
 
 def user_files(processes: list[ProcessRecord], script: str | None, cwd: str) -> list[str]:
     """The target's script, then every other user file in the stacks, in the order first seen."""
@@ -42,13 +43,7 @@ def point_at_line(
 
 def describe(finding: Finding) -> str:
     """``predict.py:18: <what the finding says>`` (the message's first clause; the fix is printed apart)."""
-    return f"{display_path(finding.path)}:{finding.row}: {finding.message.split('; ')[0]}"
-
-
-def display_path(path: str) -> str:
-    """Relative to the working directory when inside it, as the checker prints paths."""
-    cwd = os.getcwd()
-    return os.path.relpath(path, cwd) if os.path.abspath(path).startswith(cwd + os.sep) else path
+    return f"{short_path(finding.path)}:{finding.row}: {finding.message.split('; ')[0]}"
 
 
 def _check(files: list[str], cause: str | None, cwd: str) -> list[Finding]:

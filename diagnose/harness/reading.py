@@ -113,7 +113,8 @@ def _all_workers_in_event_wait(processes: list[ProcessRecord], root: ProcessReco
 def _in_event_wait(thread: ThreadStack) -> bool:
     """In ``threading.Event.wait`` or ``multiprocessing.Event.wait`` (py-spy names the class;
     faulthandler shows ``wait`` calling ``wait``: Event.wait into Condition.wait)."""
-    waits = [f for f in thread.frames[:5] if f.short_name == "wait" and f.file.endswith(("threading.py", "synchronize.py"))]
+    waits = [f for f in thread.frames[:5]
+             if f.short_name == "wait" and f.file.endswith(("threading.py", "synchronize.py"))]
     named = any(f.function.endswith("Event.wait") or (f.args or {}).get("self", "").startswith("<Event") for f in waits)
     return named or len(waits) >= 2
 

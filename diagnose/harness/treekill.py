@@ -2,11 +2,11 @@
 
 Candidates are every pid the sampler saw (checked against its start time), the root's current
 descendants, and the sampler's strays (for a repro run, any process carrying the run's marker in
-its environment: a grandchild that changed process group and was re-parented is still found). SIGTERM first, then SIGKILL in
-rounds until a fresh look finds nothing (a parent may fork replacements while it dies). The
-resource tracker ignores SIGTERM and cleans up once everyone else is gone, so it gets a moment
-before SIGKILL. Leftover multiprocessing semaphores and shared-memory segments the tree had mapped
-are unlinked.
+its environment: a grandchild that changed process group and was re-parented is still found).
+SIGTERM first, then SIGKILL in rounds until a fresh look finds nothing (a parent may fork
+replacements while it dies). The resource tracker ignores SIGTERM and cleans up once everyone else
+is gone, so it gets a moment before SIGKILL. Leftover multiprocessing semaphores and shared-memory
+segments the tree had mapped are unlinked.
 """
 
 from __future__ import annotations
