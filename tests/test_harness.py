@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -315,6 +316,8 @@ def test_full_output_shows_verdict_table_and_report_path(tmp_path: Path) -> None
     assert done.returncode == EXIT_HUNG
     assert done.stdout.splitlines()[0].startswith("hung: cause not recognised")
     assert "process tree" in done.stdout and "report:" in done.stdout
+    assert re.search(r"in <module> \(.*deadlock.py:\d+\): `lock.acquire\(\)`", done.stdout), "the reading"
+    assert re.search(r"│ <module> \[futex\w*\]", done.stdout), "the wait channel in the table, uncut in a pipe"
 
 
 def test_shadowed_sitecustomize_still_runs(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ DEFAULT_QUIET_S = 10.0
 DEFAULT_TIMEOUT_S = 1800.0
 DEFAULT_SAMPLE_S = 3.0
 MIN_SAMPLE_S = 1.0
+PIPE_WIDTH = 160
 OUTPUT_FORMATS = ("full", "json")
 STACK_METHODS = ("auto", "py-spy", "faulthandler")
 REPRO_OPTIONS = ("--quiet", "--timeout", "--python", "--native", "--stacks", "--output-format", "--report-dir")
@@ -153,7 +154,8 @@ def _publish(report: ReproReport, args: argparse.Namespace, name: str) -> int:
     if args.output_format == "json":
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
     else:
-        console = Console()
+        # in a pipe: lines unwrapped, tables wide enough not to cut at 80 columns
+        console = Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH, soft_wrap=True)
         render(report, console)
         if report.report_path:
             print_paths(report, console)

@@ -221,7 +221,8 @@ def _timing_line(report: ReproReport) -> Text:
 def _process_table(processes: list[ProcessRecord]) -> Table:
     table = Table(title="process tree (threads: Python/all)", title_justify="left", expand=False)
     for column in ("pid", "ppid", "role", "status", "CPU s", "RSS MB", "exit", "threads", "main thread in"):
-        table.add_column(column, justify="left" if column in ("role", "status", "main thread in") else "right")
+        justify = "left" if column in ("role", "status", "main thread in") else "right"
+        table.add_column(column, justify=justify, overflow="fold")  # a narrow terminal folds, never cuts
     for p in processes:
         main = p.main_thread()
         table.add_row(
@@ -233,7 +234,7 @@ def _process_table(processes: list[ProcessRecord]) -> Table:
             f"{p.rss_bytes / 2**20:.0f}",
             "" if p.exitcode is None else str(p.exitcode),
             f"{len(p.python_threads)}/{len(p.threads)}" if p.threads else "",
-            _wait_label(main),
+            Text(_wait_label(main)),
         )
     return table
 
