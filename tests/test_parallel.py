@@ -150,15 +150,6 @@ def test_pool_is_reused_not_restarted(predictor):
     assert predictor.worker_pids() == pids and len(pids) == 2
 
 
-@pytest.mark.timeout(90)
-def test_forkserver_start_method_works(model_file, reference):
-    # The forkserver process itself stays up for reuse until this process exits (multiprocessing's design).
-    x = rows(100, seed=11)
-    y = predict_chunked(model_file, x, workers=1, batch_size=32, start_method="forkserver")
-    assert np.allclose(y, reference(x), atol=1e-5)
-    assert leftover_segments(os.getpid()) == []
-
-
 @pytest.mark.timeout(120)
 def test_tf_keras_model_by_factory_and_as_saved_model(tmp_path):
     import functools
