@@ -52,8 +52,8 @@ def inspect(pid: int, options: InspectOptions) -> ReproReport:
     processes = sampler.records()
     for record in processes:
         record.threads = dump.threads.get(record.pid, []) if dump else []
-    assign_roles(processes, pid)
-    root_record = next((p for p in processes if p.pid == pid), None)
+    root_record = _python_root(processes, pid)
+    assign_roles(processes, root_record.pid if root_record else pid)
     if progressed or root_record is None or not root_record.alive:
         found = Diagnosis(Verdict(NOT_HUNG, None, NOT_HUNG, _busy_in(processes, cpu_before, window, pid)))
     else:
@@ -80,6 +80,16 @@ def inspect(pid: int, options: InspectOptions) -> ReproReport:
         reading=found.reading,
         hints=found.hints,
     )
+
+
+def _python_root(processes: list[ProcessRecord], pid: int) -> ProcessRecord | None:
+    """The process to judge as the job's main one: ``pid`` itself, or, when it runs no Python (a
+    shell script around the job), its only child that does."""
+    root = next((p for p in processes if p.pid == pid), None)
+    if root is None or root.python_threads:
+        return root
+    pythons = [p for p in processes if p.ppid == pid and p.python_threads]
+    return pythons[0] if len(pythons) == 1 else root
 
 
 def _watch(sampler: TreeSampler, root: psutil.Process, sample_s: float) -> tuple[bool, float, dict[int, float]]:
