@@ -43,7 +43,7 @@ class Settings:
     keras_version: int | None = None  # 2 or 3: set, or inferred from the project; None: nothing says
     keras_evidence: tuple[str, ...] = ()  # why keras_version (and tf1) are what they are
     tf1: bool = False  # the project runs TensorFlow 1 (graph mode: ops build a graph, a Session runs it)
-    keras_from_code: bool = False  # keras_version unknown: ask the project's code where a finding depends on it
+    read_project: bool = False  # may read the project's other files for facts a finding depends on (CLI)
 
     @property
     def python(self) -> tuple[int, int]:

@@ -105,8 +105,9 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
         sys.setrecursionlimit(RECURSION_LIMIT)
     index = ModuleIndex(tree)
     events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1)
-    if settings.keras_from_code:
+    if settings.read_project:
         _settle_keras_version(events, path)
+        _mark_own_methods(events, path)
     facts = ModuleFacts(index, events, walker.module.env)
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
@@ -135,6 +136,21 @@ def _settle_keras_version(events: list, path: str) -> None:
         version = from_code(project_root(Path(path).resolve())).version
         for event in unsettled:
             event.keras_version = version
+
+
+def _mark_own_methods(events: list, path: str) -> None:
+    """``x.fit_generator(...)`` on an object of unknown type, where the project defines a method of that
+    name itself: the call may be the project's own, not Keras's."""
+    from diagnose.lint.events import KerasCall
+    from diagnose.lint.project_keras import own_generator_methods, project_root
+    from diagnose.lint.values import Kind
+
+    unknown = [e for e in events if isinstance(e, KerasCall) and e.receiver.kind is Kind.UNKNOWN
+               and e.method.endswith("_generator")]
+    if unknown:
+        own = own_generator_methods(project_root(Path(path).resolve()))
+        for event in unknown:
+            event.maybe_own_method = event.method in own
 
 
 def check_path(path: str, settings: Settings, relative: str | None = None) -> FileResult:

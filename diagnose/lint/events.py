@@ -14,6 +14,7 @@ class TfStart:
 
     node: ast.AST
     why: str
+    assumed: bool = False  # the call is not in the measured table (diagnose/lint/tf_runtime.py)
 
     def describe(self) -> str:
         return f"{self.why} at line {self.node.lineno}"  # type: ignore[attr-defined]
@@ -64,6 +65,7 @@ class KerasCall(Event):
     keywords: dict[str, ast.expr]
     data: Value
     start_method: str
+    maybe_own_method: bool = False  # the project defines a method of this name itself
 
 
 @dataclass

@@ -8,6 +8,7 @@ import ast
 
 from diagnose.lint.events import Join, KerasCall, QueueOp, Spawn, Submit
 from diagnose.lint.names import keras_member
+from diagnose.lint.tf_runtime import tf_call_effect
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements, handed_over
 
 POOL_TASK_METHODS = {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async"}
@@ -21,13 +22,11 @@ QUEUE_METHODS = {"put", "put_nowait", "get", "get_nowait", "join", "task_done"}
 MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "load_model", "models.load_model",
                    "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
                    "models.model_from_config"}
-# tf.* calls that configure or decorate without starting the runtime.
-TF_NON_STARTING = ("tensorflow.config.threading.", "tensorflow.get_logger", "tensorflow.compat.v1.logging.",
-                   "tensorflow.autograph.", "tensorflow.random.set_seed", "tensorflow.function",
-                   "tensorflow.TensorSpec", "tensorflow.compat.v1.disable_", "tensorflow.compat.v1.enable_",
-                   "tensorflow.keras.", "tensorflow.debugging.set_log_device_placement",
-                   "tensorflow.config.set_soft_device_placement", "tensorflow.io.gfile.")
-KERAS_STARTING = ("ops.", "random.", "backend.")
+# Device probes: measured pure on CPU, but on a GPU machine they initialise CUDA, which a forked child
+# cannot use (FACTS.md: reported hangs in public code). Findings that rest on them are warnings.
+GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
+              "tensorflow.config.experimental.set_memory_growth", "tensorflow.config.set_visible_devices",
+              "tensorflow.config.experimental.set_visible_devices")
 ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
@@ -91,15 +90,23 @@ class LibraryCalls:
                 return Value(Kind.IMAGE_DATAGEN, node)
             if path.endswith(ENQUEUERS):
                 self.enqueuer(node, path.rsplit(".", 1)[-1], args)
-            elif path.startswith(KERAS_STARTING):
+            elif tf_call_effect(qualname, self.graph_mode) == "starts":  # keras.ops, K.get_session, ...
                 self.start_tf(node, f"{qualname}() ran")
             return UNKNOWN
         if qualname in ("tensorflow.saved_model.load", "tensorflow.compat.v1.saved_model.load",
                         "tensorflow.compat.v2.saved_model.load"):
             self.start_tf(node, "SavedModel loaded")
             return Value(Kind.MODEL, node, keras_version=self.keras_version)
-        if qualname.startswith("tensorflow.") and not qualname.startswith(TF_NON_STARTING):
-            self.start_tf(node, f"{qualname.replace('tensorflow.', 'tf.', 1)}() ran")
+        if qualname.startswith("tensorflow."):
+            effect = tf_call_effect(qualname, self.graph_mode)
+            shown = qualname.replace("tensorflow.", "tf.", 1)
+            if effect == "starts":
+                self.start_tf(node, f"{shown}() ran")
+            elif qualname.startswith(GPU_PROBES):
+                self.start_tf(node, f"{shown}() ran, which initialises CUDA on a GPU machine (measured on CPU: "
+                                    "no hang)", assumed=True)
+            elif effect == "unknown" and not self.graph_mode:  # an eager TF call not measured: most are ops
+                self.start_tf(node, f"{shown}() ran (assumed to start it: not measured)", assumed=True)
         return UNKNOWN
 
     def starts_with_model(self, node: ast.Call, path: str) -> bool:

@@ -31,6 +31,7 @@ REQUIREMENT = re.compile(
     r"""(?<![\w.-])(?P<name>tensorflow(?:[-_](?:gpu|cpu))?|tf[-_]keras|keras(?:[-_](?:applications|preprocessing))?)
         (?![\w.-]) ["']?\s*(?:=\s*["'])?  # Pipfile / poetry: name = "spec"
         (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
+PYTHON_REQUIRES = re.compile(r"""(?:python_requires|requires-python)\s*=\s*["']([^"']+)["']""")
 SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
 KERAS_NAMESPACES = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)[ \t]+import[ \t]+\(?([\w \t,]+)",
@@ -39,6 +40,7 @@ IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)",
 TF1_USE = re.compile(r"tf\.((?:train\.|summary\.|layers\.)?\w+)[ \t]*\(")
 BACKEND_SESSION = re.compile(r"K\.(?:get_session|set_session)[ \t]*\(")
 KERAS3_USE = re.compile(r"keras\.(?:ops|config|random)\.\w+[ \t]*\(")
+OWN_GENERATOR_METHOD = re.compile(r"def[ \t]+((?:fit|predict|evaluate)_generator)[ \t]*\(")
 COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
 
 
@@ -82,6 +84,22 @@ def from_code(root: Path) -> KerasInference:
     return KerasInference(versions.pop() if len(versions) == 1 else None, code.tf1, evidence)
 
 
+@lru_cache(maxsize=64)
+def own_generator_methods(root: Path) -> frozenset[str]:
+    """``fit_generator``-like method names the project defines itself (its own trainer classes, or a copy
+    of Keras): a call of one on an object of unknown type may be the project's own method."""
+    found: set[str] = set()
+    for path in _python_files(str(root)):
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read(MAX_FILE_BYTES)
+        except OSError:
+            continue
+        if b"_generator" in source:
+            found.update(OWN_GENERATOR_METHOD.findall(source.decode("utf-8", errors="replace")))
+    return frozenset(found)
+
+
 # ----- declarations ---------------------------------------------------------------------------------
 def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
     """(Keras version, evidence, TF1) for every pin of tensorflow / keras / tf_keras the project declares."""
@@ -99,6 +117,10 @@ def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
                 if version or tf1:
                     where = f"{path.relative_to(root).as_posix()}: {match.group('name')}{spec}"
                     out.append((version, f"{where} (Keras {version})" if version else where, tf1))
+            for spec in PYTHON_REQUIRES.findall(text):
+                _, high = _bounds(spec, conda=False)
+                if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
+                    out.append((2, f"{path.relative_to(root).as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False))
     return out
 
 
@@ -239,18 +261,18 @@ def with_project_keras(settings: Settings, paths: list[str], read_code: bool = F
 
     With ``read_code`` (``--show-settings``) also what their code says when declarations do not; a check
     asks :func:`from_code` itself, only for files whose findings depend on it. Projects that disagree
-    leave the settings as they are."""
+    leave the settings as they are (and the project's other files unread)."""
     roots = {project_root(Path(p).resolve()) for p in paths} or {project_root(Path(settings.root).resolve())}
     found = {_project(root, read_code) for root in roots}
     if len(found) != 1:
         return settings
     inferred = found.pop()
     if settings.keras_version is not None:
-        return replace(settings, tf1=inferred.tf1)
+        return replace(settings, tf1=inferred.tf1, read_project=True)
     evidence = inferred.evidence or (("nothing in the project says which Keras it runs",) if read_code else
                                      ("not declared: read from the project's code where a finding depends on it",))
     return replace(settings, keras_version=inferred.version, tf1=inferred.tf1, keras_evidence=evidence,
-                   keras_from_code=inferred.version is None)
+                   read_project=True)
 
 
 def _project(root: Path, read_code: bool) -> KerasInference:

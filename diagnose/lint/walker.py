@@ -167,9 +167,10 @@ class Walker(LibraryCalls):
     def effective_start_method(self) -> str:
         return self.start_method or self.default_start_method
 
-    def start_tf(self, node: ast.AST, why: str) -> None:
-        if self.tf_started is None:
-            self.tf_started = TfStart(node, why)
+    def start_tf(self, node: ast.AST, why: str, assumed: bool = False) -> None:
+        """The TF runtime starts here, unless it already did (a measured start replaces an assumed one)."""
+        if self.tf_started is None or self.tf_started.assumed and not assumed:
+            self.tf_started = TfStart(node, why, assumed)
 
     # ----- statements -----------------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind, Value
 
@@ -45,8 +46,14 @@ class ForkAfterTfRuntime(Rule):
     """
     ## What it does
     Finds a `Process`, `Pool` or `ProcessPoolExecutor` started with `fork` after the TensorFlow
-    runtime started in the parent (a model was built, loaded or called, or any `tf.*` op ran,
-    including probes such as `tf.config.list_physical_devices()`), when its workers use TF or a model.
+    runtime started in the parent, when its workers use TF or a model. What starts the runtime is
+    measured (`benchmarks/tf_runtime_probe.py`, table in `diagnose/lint/tf_runtime.py`): an eager op
+    (`tf.constant`, `tf.data`, calling a `tf.function`), building, loading or running a model, a
+    `Session`, `tf.config.list_logical_devices()`. Config objects (`ConfigProto`), logging, `gfile`,
+    seeds and thread settings start nothing, and in TF1 graph code building ops, placeholders and
+    layers starts nothing until a `Session` runs. A TF call the measurement does not cover, and GPU
+    probes such as `tf.config.list_physical_devices()` (they initialise CUDA on a GPU machine, but
+    start nothing on CPU), make the finding a warning that says so.
 
     ## Why is this bad?
     TensorFlow starts thread pools the first time it runs anything. `fork` copies only the calling
@@ -106,4 +113,5 @@ class ForkAfterTfRuntime(Rule):
                         "manager": "Manager server"}.get(event.api, "Process")
                 yield Report(event.node, f"{what} forks after the TF runtime started ({event.tf_started.describe()}) "
                                          "and its workers run TF: the child hangs; use "
-                                         "get_context('spawn') and load the model in the worker")
+                                         "get_context('spawn') and load the model in the worker",
+                             Severity.WARNING if event.tf_started.assumed else None)

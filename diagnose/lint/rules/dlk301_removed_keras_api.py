@@ -67,8 +67,8 @@ class RemovedKerasApi(Rule):
         for call in facts.of(KerasCall):
             if call.receiver.kind not in RECEIVERS or call.receiver.kind is Kind.UNKNOWN and not keras_module:
                 continue
-            if call.keras_version == 2:
-                continue  # Keras 2 has them all: correct code there
+            if call.keras_version == 2 or call.maybe_own_method:
+                continue  # Keras 2 has them all: correct code there; or the project's own method of that name
             moved = [k for k in MOVED_KEYWORDS if k in call.keywords]
             if call.method in GENERATOR_METHODS:
                 replacement = call.method.replace("_generator", "")
