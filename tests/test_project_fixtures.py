@@ -10,10 +10,14 @@ import pytest
 
 from lint_support import ROOT, expected_markers, predlint
 
-PROJECTS = sorted(p for p in (ROOT / "fixtures" / "projects").iterdir() if p.is_dir())
+# Facts that live in another module: found once whole-project analysis (issue 9) follows imports.
+NEEDS_WHOLE_PROJECT = {"imported_generator_mp"}
+PROJECTS = [pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason="issue 9: cross-module fact")]
+                         if p.name in NEEDS_WHOLE_PROJECT else [])
+            for p in sorted(q for q in (ROOT / "fixtures" / "projects").iterdir() if q.is_dir())]
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("project", PROJECTS)
 def test_project(project: Path) -> None:
     result = predlint("check", "--no-cache", "--exit-zero", "--output-format", "json", ".", cwd=project)
     assert result.returncode == 0, result.stderr

@@ -4,7 +4,6 @@ import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import KerasCall
-from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind
 
@@ -76,13 +75,7 @@ class GeneratorWithMultiprocessing(Rule):
             several = several_workers(call.keywords) or call.method.endswith("Enqueuer")  # workers given to start()
             if call.keras_version == 3 or not uses_multiprocessing(call.keywords) or not several:
                 continue
-            keras1 = "pickle_safe" in call.keywords  # Keras 1 had no Sequence: its input is a generator
-            if call.data.kind is not Kind.GENERATOR and not (keras1 and call.data.kind is not Kind.DATASET):
-                continue
-            if call.data.inferred or call.data.kind is not Kind.GENERATOR:
-                yield Report(call.node, "input looks like a plain generator (judged by its name) fed to several "
-                                        "worker processes: each replays it, rows are duplicated silently; "
-                                        "use a `keras.utils.Sequence`", Severity.WARNING)
-            else:
-                yield Report(call.node, "plain generator fed to several worker processes: each replays it, so rows "
-                                        "are duplicated or lost without an error; use a `keras.utils.Sequence`")
+            if call.data.kind is not Kind.GENERATOR or call.data.inferred:
+                continue  # a Sequence, an iterator object made safe for processes, or a name alone: no evidence
+            yield Report(call.node, "plain generator fed to several worker processes: each replays it, so rows "
+                                    "are duplicated or lost without an error; use a `keras.utils.Sequence`")
