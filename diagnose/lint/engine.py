@@ -104,7 +104,8 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     index = ModuleIndex(tree)
-    events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1)
+    events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1,
+                                 interactive=path.endswith(".ipynb"))
     if settings.read_project:
         _settle_keras_version(events, path)
         _mark_own_methods(events, path)

@@ -553,7 +553,11 @@ class Walker(LibraryCalls):
 
 
 def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int | None,
-                tf1: bool = False) -> tuple[list[Event], Walker]:
-    """Run the walker over a module; returns its events and the walker (for its final state)."""
+                tf1: bool = False, interactive: bool = False) -> tuple[list[Event], Walker]:
+    """Run the walker over a module; returns its events and the walker (for its final state).
+
+    ``interactive``: the code runs as ``__main__`` and is never imported (a notebook's cells), so its
+    top level is not import time."""
     walker = Walker(index, default_start_method, keras_version, tf1)
+    walker.import_time = not interactive
     return walker.run(), walker
