@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run a script under a watchdog; on a hang dump every process's stacks and name the cause",
         description="Run a script (or -m module, or a shipped --scenario) in its own session. When it "
         "stops making progress (no CPU, I/O or output anywhere in its process tree for --quiet "
-        "seconds) dump the stacks of every process, name the cause and its DLK rule, kill the "
+        "seconds) dump the stacks of every process, name the cause, its DLK rule and your line, kill the "
         "whole tree and verify that nothing survived. A JSON and an HTML report land in --report-dir.",
         epilog=EXIT_CODES_HELP,
     )
