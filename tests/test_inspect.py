@@ -108,6 +108,9 @@ def test_tf_hang_is_diagnosed_left_running_then_killed(tmp_path: Path, detached)
     first = report["findings"][0]
     assert (first["code"], first["location"]["row"]) == ("DLK201", static[0].row)
     assert "; DLK201 — " in report["summary"] and f":{static[0].row}:" in report["summary"]
+    check = subprocess.run([sys.executable, "-m", "diagnose", "check", "--no-cache", "--output-format", "json",
+                            str(scenario.path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert sorted(map(json.dumps, report["findings"])) == sorted(map(json.dumps, json.loads(check.stdout)))
     assert report["rule_help"] == "predlint rule DLK201" and report["fix"]
     live = [p for p in report["processes"] if p["status"] not in ("exited", "zombie")]
     assert len(live) >= 3, "the parent and its two pool workers"

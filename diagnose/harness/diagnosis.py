@@ -32,8 +32,14 @@ def diagnose(evidence: Evidence, script: str | None, cwd: str, quiet_option: str
     verdict = classify(evidence)
     if verdict.kind == "completed":
         return Diagnosis(verdict)
-    verdict, findings = point_at_line(verdict, evidence.processes, script, cwd)
+    try:
+        verdict, findings = point_at_line(verdict, evidence.processes, script, cwd)
+        unpointed = None
+    except Exception as exc:  # the checker failing must not cost the user the runtime diagnosis
+        findings, unpointed = [], f"the static checker failed on the files in the stacks: {type(exc).__name__}: {exc}"
     diagnosis = Diagnosis(verdict, findings, fix_for(verdict.cause, verdict.what))
+    if unpointed:
+        diagnosis.hints.append(unpointed)
     if verdict.kind in STUCK:
         diagnosis.reading = read_processes(evidence.processes)
         if verdict.kind == "hung" and all_asleep(evidence.processes):
