@@ -118,7 +118,7 @@ PROBES: tuple[Probe, ...] = (
     eager("tensorflow.__version__", "tf.__version__, tf.version.VERSION"),
     eager("tensorflow.TensorShape", "tf.TensorShape([None, 3])"),
     eager("tensorflow.TensorSpec", "tf.TensorSpec([None, 3], tf.float32)"),
-    eager("tensorflow.dtypes", "tf.float32, tf.dtypes.as_dtype('float32')"),
+    eager("tensorflow.dtypes.as_dtype", "tf.float32, tf.dtypes.as_dtype('float32')"),
     eager("tensorflow.nest.flatten", "tf.nest.flatten({'a': [1, 2]})"),
     eager("tensorflow.compat.v1.disable_eager_execution", "tf.compat.v1.disable_eager_execution()"),
     eager("tensorflow.compat.v1.enable_eager_execution", "tf.compat.v1.enable_eager_execution()"),
@@ -171,6 +171,8 @@ PROBES: tuple[Probe, ...] = (
     eager("tensorflow.keras.layers.Dense", "tf.keras.layers.Dense(2)"),
     eager("keras.Input", "keras.Input((4,))", KERAS),
     eager("keras.Sequential", "keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])", KERAS),
+    eager("keras.Model", "keras.Model(i, keras.layers.Dense(2)(i))", KERAS + "i = keras.Input((4,))\n"),
+    eager("keras.layers.Dense.call", "layer(i)", KERAS + "i = keras.Input((4,))\nlayer = keras.layers.Dense(2)\n"),
     eager("keras.models.load_model", "keras.models.load_model(FIXTURES + '/model.keras')", KERAS),
     eager("keras.backend.clear_session", "keras.backend.clear_session()", KERAS),
     eager("tensorflow.keras.backend.clear_session", "tf.keras.backend.clear_session()"),
@@ -388,16 +390,17 @@ def row(name: str, result: dict) -> str:
 def markdown(data: dict) -> str:
     """The JSON's results as a Markdown table, with the versions they were measured on."""
     v = data["versions"]
-    lines = [f"Measured {data['date']} on Python {v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
+    lines = [f"Last measured {data['date']} on Python {v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
              f"tf_keras {v['tf_keras']} ({v['platform']}, {data['cpus']} CPUs); child hang timeout "
              f"{data['hang_timeout']:g} s.", "",
-             "| probe | mode | threads before → after | forked child | verdict | note |",
-             "|---|---|---|---|---|---|"]
+             "| probe | mode | threads before → after | new threads | forked child | verdict | note |",
+             "|---|---|---|---|---|---|---|"]
     for name, r in data["probes"].items():
         mode = "graph" if name.endswith(GRAPH_SUFFIX) else "eager"
         note = (r.get("call_error") or r.get("probe_error") or "").replace("|", "\\|")
         threads = f"{r.get('threads_before', '?')} → {r.get('threads_after', '?')}"
-        lines.append(f"| `{name.removesuffix(GRAPH_SUFFIX)}` | {mode} | {threads} | {r.get('child', '-')} "
+        new = ", ".join(f"{n} ×{k}" if k > 1 else n for n, k in sorted(Counter(r.get("new_threads", [])).items()))
+        lines.append(f"| `{name.removesuffix(GRAPH_SUFFIX)}` | {mode} | {threads} | {new} | {r.get('child', '-')} "
                      f"({r.get('child_seconds', '-')} s) | **{r['verdict']}** | {str(note)[:90]} |")
     return "\n".join(lines)
 
