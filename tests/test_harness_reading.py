@@ -70,12 +70,12 @@ if __name__ == "__main__":
     child.join()
 """
 
-POOL_WORKER_EXITS_WITH_1 = """
-import multiprocessing, sys
+POOL_WORKER_ENDS = """
+import multiprocessing, os, signal, sys
 
 def work(x):
     if x == 2:
-        sys.exit(1)
+        ENDING
     return x
 
 if __name__ == "__main__":
@@ -110,8 +110,8 @@ def _run(tmp_path: Path, source: str, *options: str) -> ReproRun:
     ("source", "reading"),
     [
         (CHILD_DIES_PARENT_WAITS_IN_QUEUE_GET,
-         r"a child died \(pid \d+ exited with code 1\) \(last exception in the output: ValueError: bad row 7\) "
-         r"while the parent waits in Queue.get with no timeout"),
+         r"a child died: pid \d+ exited with code 1, last exception in the output: ValueError: bad row 7; "
+         r"the parent waits in Queue.get with no timeout"),
         (WORKERS_WAIT_FOR_AN_EVENT_NOBODY_SETS, r"every worker \(2\) waits in Event.wait"),
         (FORK_WHILE_ANOTHER_THREAD_HOLDS_A_LOCK,
          r"pid \d+, forked from pid \d+, blocks acquiring a lock at .*target.py:11 \(`with lock:`\)"),
@@ -129,10 +129,16 @@ def test_unrecognised_hang_gets_a_reading(tmp_path: Path, source: str, reading: 
     assert leftovers(run) == []
 
 
-def test_lost_worker_says_how_it_ended(tmp_path: Path) -> None:
-    run = _run(tmp_path, POOL_WORKER_EXITS_WITH_1, "--quiet", "2")
+@pytest.mark.parametrize(
+    ("ending", "said"),
+    [("sys.exit(1)", r"a worker ended: pid \d+ exited with code 1;"),
+     ("os.kill(os.getpid(), signal.SIGKILL)", r"a worker ended: pid \d+ killed by a signal before any exit code ran")],
+    ids=["exit-code-1", "sigkill"],
+)
+def test_lost_worker_says_how_it_ended(tmp_path: Path, ending: str, said: str) -> None:
+    run = _run(tmp_path, POOL_WORKER_ENDS.replace("ENDING", ending), "--quiet", "2")
     assert run.report["summary"] == "hung: lost pool worker"
-    assert "exited with code 1" in run.report["evidence"] and "OOM" not in run.report["evidence"]
+    assert re.search(said, run.report["evidence"]), run.report["evidence"]
     assert run.report["fix"].startswith("use concurrent.futures.ProcessPoolExecutor")
 
 

@@ -239,13 +239,13 @@ def _lost_pool_worker(ev: Evidence) -> Verdict | None:
     if not waiting or not (ev.lost_workers or idle):
         return None
     lost = "; ".join(f"pid {p.pid} {p.how_it_ended()}" for p in ev.lost_workers)
-    gone = f"a worker ended ({lost})" if lost else "a worker ended before it was sampled"
+    gone = f"a worker ended: {lost}" if lost else "a worker ended before it was sampled"
     return Verdict(
         "hung",
         None,
         "hung: lost pool worker",
-        f"{gone} while the parent waits in Pool.map/ApplyResult.get/Pool.join; the pool replaced it "
-        "and its task is never answered",
+        f"{gone}; the parent waits in Pool.map/ApplyResult.get/Pool.join, but the pool replaced the "
+        "worker and its task is never answered",
     )
 
 

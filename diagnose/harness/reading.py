@@ -37,8 +37,9 @@ def short_path(path: str) -> str:
 
 
 def user_frame(thread: ThreadStack) -> Frame | None:
-    """The innermost frame in the user's own code."""
-    return next((f for f in thread.frames if f.file.endswith(".py") and not is_library(f.file)), None)
+    """The innermost frame in the user's own code that this process ran (a forked child's stack
+    still shows the parent's frames that led to the fork)."""
+    return next((f for f in thread.own_frames() if f.file.endswith(".py") and not is_library(f.file)), None)
 
 
 def waits_forever(thread: ThreadStack, depth: int = 4) -> bool:
@@ -98,9 +99,9 @@ def _dead_child_and_waiting_parent(processes: list[ProcessRecord], root: Process
         return None
     ended = "; ".join(f"pid {p.pid} {p.how_it_ended()}" for p in dead)
     exception = last_exception(output_tail)
-    said = f" (last exception in the output: {exception})" if exception else ""
-    return (f"a child died ({ended}){said} while the parent waits in Queue.get with no timeout: "
-            "nothing will put what it waits for")
+    said = f", last exception in the output: {exception}" if exception else ""
+    return (f"a child died: {ended}{said}; the parent waits in Queue.get with no timeout for what it "
+            "will never put")
 
 
 def _all_workers_in_event_wait(processes: list[ProcessRecord], root: ProcessRecord, output_tail: str) -> str | None:

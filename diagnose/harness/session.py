@@ -171,7 +171,7 @@ def _exit_from_hook(record: ProcessRecord, recorded: str | None) -> None:
     """What a Python process's hook file says about its end: an ``os._exit`` code, a normal
     interpreter exit, or nothing (killed by a signal before any exit code ran)."""
     if recorded is None:
-        record.exit_note = "killed by a signal (it ran no exit code: SIGKILL, as the OOM killer sends, or a crash)"
+        record.exit_note = "killed by a signal before any exit code ran (SIGKILL, as the OOM killer sends, or a crash)"
     elif recorded == "?":
         record.exit_note = "exited through interpreter shutdown (code not recorded)"
     elif recorded.lstrip("-").isdigit():
