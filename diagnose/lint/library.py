@@ -231,8 +231,9 @@ class LibraryCalls:
         if kind is Kind.POOL and attr in POOL_TASK_METHODS or kind is Kind.EXECUTOR and attr in EXECUTOR_TASK_METHODS:
             return self.submit(node, receiver, attr, args, kwargs, discarded)
         if kind is Kind.PROCESS and attr == "start":
+            self.started_at(receiver)
             self.forks_now(receiver)
-        if kind is Kind.PROCESS and attr in ("terminate", "kill"):
+        if kind in (Kind.PROCESS, Kind.POOL, Kind.EXECUTOR) and attr in ("terminate", "kill"):
             receiver.terminated = True
         if kind is Kind.PROCESS and attr == "join":
             self.record(Join, node, process=receiver, after_terminate=receiver.terminated)
@@ -250,6 +251,12 @@ class LibraryCalls:
         if kind is Kind.INSTANCE and method.info is not None:
             return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
         return UNKNOWN
+
+    def started_at(self, process: Value) -> None:
+        """A ``Process`` forks at ``start()``, not where it is constructed: import time is decided there."""
+        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+        if spawn is not None and not self.in_child:
+            spawn.import_time = self.import_time
 
     def model_call(self, node: ast.Call, receiver: Value, attr: str, args: list[Value]) -> Value:
         if receiver.kind is Kind.MODEL and attr in MODEL_RUNTIME_METHODS:
