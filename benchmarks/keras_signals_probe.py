@@ -48,6 +48,27 @@ TF_PATHS = (
 )
 
 
+# Keyword arguments of Keras 1/2 that code still carries: (name, call made with the keras module as `k`).
+KEYWORD_CALLS = (
+    ("optimizers.SGD(lr=)", "k.optimizers.SGD(lr=0.1)"),
+    ("optimizers.Adam(lr=)", "k.optimizers.Adam(lr=0.1)"),
+    ("layers.Dense(output_dim=)", "k.layers.Dense(output_dim=2)"),
+    ("fit(nb_epoch=)", "m = k.Sequential([k.Input((1,)), k.layers.Dense(1)]); m.compile('sgd', 'mse'); "
+                       "m.fit(np.zeros((2, 1)), np.zeros((2, 1)), nb_epoch=1, verbose=0)"),
+)
+
+
+def accepts(module: object, call: str) -> bool:
+    """Whether a call with an old keyword runs under this Keras (it raises when the keyword is gone)."""
+    import numpy as np
+
+    try:
+        exec(call, {"k": module, "np": np})  # noqa: S102 - our own fixed snippets
+    except Exception:  # noqa: BLE001 - TypeError/ValueError: the keyword is not accepted
+        return False
+    return True
+
+
 def has(root: str, path: str) -> bool:
     """Whether ``root.path`` can be imported, or reached as attributes from the longest importable module."""
     parts = path.split(".")
@@ -75,6 +96,8 @@ def measure() -> dict:
                      "tf_keras": tf_keras.__version__},
         "keras": {path: {"keras3": has("keras", path), "tf_keras": has("tf_keras", path)} for path in KERAS_PATHS},
         "tensorflow": {path: has("tensorflow", path) for path in TF_PATHS},
+        "keywords": {name: {"keras3": accepts(keras, call), "tf_keras": accepts(tf_keras, call)}
+                     for name, call in KEYWORD_CALLS},
     }
 
 
@@ -93,9 +116,11 @@ def main() -> int:
         print(f"keras.{path:42} keras3={seen['keras3']!s:5}  tf_keras={seen['tf_keras']}")
     for path, seen in results["tensorflow"].items():
         print(f"tensorflow.{path:37} tf2={seen}")
+    for name, seen in results["keywords"].items():
+        print(f"keras.{name:42} keras3={seen['keras3']!s:5}  tf_keras={seen['tf_keras']}")
     if args.check:
         stored = json.loads(RESULTS.read_text())
-        same = stored["keras"] == results["keras"] and stored["tensorflow"] == results["tensorflow"]
+        same = all(stored[key] == results[key] for key in ("keras", "tensorflow", "keywords"))
         print("agrees with" if same else "DIFFERS from", RESULTS.name)
         return 0 if same else 1
     write_atomically(RESULTS, json.dumps(results, indent=1, sort_keys=True) + "\n")

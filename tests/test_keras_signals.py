@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.lint.keras_signals import NOT_IN_KERAS3, NOT_IN_TF2, ONLY_IN_KERAS3, is_tf1_only, keras_path_version
+from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, NOT_IN_KERAS3, NOT_IN_TF2, ONLY_IN_KERAS3, is_tf1_only, keras_path_version
 from diagnose.lint.project_keras import declared, from_code
 from lint_support import ROOT
 
@@ -26,6 +26,9 @@ def test_tables_follow_the_measurement() -> None:
     assert {p: is_tf1_only(p) for p in MEASURED["tensorflow"]} == \
         {p: not present for p, present in MEASURED["tensorflow"].items()}
     assert set(NOT_IN_TF2) <= set(MEASURED["tensorflow"])
+    for probes in KEYWORDS_NOT_IN_KERAS3.values():
+        assert all(not MEASURED["keywords"][p]["keras3"] for p in probes)
+    assert set(MEASURED["keywords"]) == {p for probes in KEYWORDS_NOT_IN_KERAS3.values() for p in probes}
 
 
 @pytest.mark.timeout(180)
@@ -62,6 +65,8 @@ def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: b
     ("import tensorflow as tf\nsess = tf.Session()\n", 2),
     ("from tensorflow.keras.preprocessing.image import ImageDataGenerator\n", 2),
     ("import keras\nx = keras.ops.add(1, 2)\n", 3),
+    ("from keras.optimizers import SGD\nopt = SGD(lr=0.1, momentum=0.9)\n", 2),
+    ("import keras\nmodel.fit(x, y, nb_epoch=10)\n", 2),
     ("import tensorflow.compat.v1 as tf\nsess = tf.Session()\n", None),  # TF 2 in compat mode
     ("import keras\nmodel = keras.models.load_model('m')\n", None),  # both Keras have it
 ])

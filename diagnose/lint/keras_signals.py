@@ -27,6 +27,15 @@ NOT_IN_TF2 = (
 )
 
 
+# Keyword arguments Keras 3 rejects (measured as the calls named here; the checker looks for the keyword
+# in calls of any optimizer, layer or fit): code that passes them was written for Keras 1 or 2.
+KEYWORDS_NOT_IN_KERAS3 = {
+    "lr": ("optimizers.SGD(lr=)", "optimizers.Adam(lr=)"),
+    "output_dim": ("layers.Dense(output_dim=)",),
+    "nb_epoch": ("fit(nb_epoch=)",),
+}
+
+
 def _under(path: str, entries: tuple[str, ...]) -> str | None:
     """The table entry ``path`` is or lies below (``layers.core.Dense`` is below ``layers.core``)."""
     return next((e for e in entries if path == e or path.startswith(e + ".")), None)

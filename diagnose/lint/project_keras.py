@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from diagnose.lint.config import Settings
-from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
+from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, keras_path_version
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
 DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "setup.py", "setup.cfg", "pyproject.toml",
@@ -41,6 +41,8 @@ TF1_USE = re.compile(r"tf\.((?:train\.|summary\.|layers\.)?\w+)[ \t]*\(")
 BACKEND_SESSION = re.compile(r"K\.(?:get_session|set_session)[ \t]*\(")
 KERAS3_USE = re.compile(r"keras\.(?:ops|config|random)\.\w+[ \t]*\(")
 OWN_GENERATOR_METHOD = re.compile(r"def[ \t]+((?:fit|predict|evaluate)_generator)[ \t]*\(")
+OLD_KEYWORD = re.compile(r"\b(?:SGD|Adam|RMSprop|Adagrad|Adadelta|Adamax|Nadam|Dense|fit|fit_generator)\("
+                         r"[^()]*?\b(" + "|".join(KEYWORDS_NOT_IN_KERAS3) + r")\s*=")
 COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
 
 
@@ -222,6 +224,9 @@ def _file_signals(text: str):
             if is_tf1_only(name):
                 yield 2, f"calls tf.{name}() (TF1 only, absent from TF 2)"
                 break
+    old = OLD_KEYWORD.search(text)
+    if old:
+        yield 2, f"passes {old.group(1)}= (Keras 3 rejects it)"
     if BACKEND_SESSION.search(text):
         yield 2, "calls K.get_session()/set_session() (absent from Keras 3)"
     use = KERAS3_USE.search(text)
