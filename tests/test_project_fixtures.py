@@ -10,11 +10,8 @@ import pytest
 
 from lint_support import ROOT, expected_markers, predlint
 
-# Facts that live in another module: found once whole-project analysis (issue 9) follows imports.
-NEEDS_WHOLE_PROJECT = {"imported_generator_mp"}
-PROJECTS = [pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason="issue 9: cross-module fact")]
-                         if p.name in NEEDS_WHOLE_PROJECT else [])
-            for p in sorted(q for q in (ROOT / "fixtures" / "projects").iterdir() if q.is_dir())]
+PROJECTS = [pytest.param(p, id=p.name) for p in sorted(q for q in (ROOT / "fixtures" / "projects").iterdir()
+                                                      if q.is_dir())]
 
 
 @pytest.mark.parametrize("project", PROJECTS)

@@ -59,6 +59,18 @@ def _build_key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def _unchanged(path: str, mtime_ns: int, size: int, content: str) -> bool:
+    """Whether a file is still the version stamped (stat first, then its hash)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    if (info.st_mtime_ns, info.st_size) == (mtime_ns, size):
+        return True
+    current = stamp(path)
+    return current is not None and current.digest == content
+
+
 class Cache:
     """The cache file of one run; :meth:`save` writes it back atomically when something changed."""
 
@@ -104,29 +116,36 @@ class Cache:
         self._dirty = True
 
     def lookup(self, path: str) -> list[Finding] | None:
-        """Cached findings of an unchanged file (reported at ``path``), or None for a miss."""
+        """Cached findings of an unchanged file (reported at ``path``) whose project modules it used are
+        unchanged too, or None for a miss."""
         key = os.path.abspath(path)
         self._seen.add(key)
         entry = self._entries.get(key)
         try:
-            mtime_ns, size, content, rows = entry  # type: ignore[misc]
+            mtime_ns, size, content, rows, depends = entry  # type: ignore[misc]
+            if not all(_unchanged(other, *stamped) for other, stamped in depends.items()):
+                return None
             info = os.stat(key)
             if (info.st_mtime_ns, info.st_size) != (mtime_ns, size):
                 current = stamp(key)
                 if current is None or current.digest != content:
                     return None
-                self._entries[key] = [*self._stat_key(current), content, rows]
+                self._entries[key] = [*self._stat_key(current), content, rows, depends]
                 self._dirty = True
             return [Finding.from_dict({**row, "path": path}) for row in rows]
         except (TypeError, ValueError, KeyError, OSError):
             return None
 
-    def store(self, path: str, file_stamp: Stamp, findings: list[Finding]) -> None:
-        """Remember the findings of the file version ``file_stamp`` describes."""
+    def store(self, path: str, file_stamp: Stamp, findings: list[Finding],
+              depends: dict[str, tuple[int, int, str]] | None = None) -> None:
+        """Remember the findings of the file version ``file_stamp`` describes, and the versions of the other
+        project modules they were computed from."""
         rows = [{k: v for k, v in f.to_dict().items() if k != "path"} for f in findings]
         key = os.path.abspath(path)
         self._seen.add(key)
-        self._entries[key] = [*self._stat_key(file_stamp), file_stamp.digest, rows]
+        used = {other: [*self._stat_key(Stamp(*stamped)), stamped[2]] for other, stamped in (depends or {}).items()
+                if other != key}
+        self._entries[key] = [*self._stat_key(file_stamp), file_stamp.digest, rows, used]
         self._dirty = True
 
     @staticmethod

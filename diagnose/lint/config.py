@@ -20,7 +20,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
 PLATFORMS = ("linux", "darwin", "win32")
 CONFIG_KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-               "target-version", "platform", "keras-version"}
+               "target-version", "platform", "keras-version", "src"}
 DEFAULT_EXCLUDE = (".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox", ".pants.d",
                    ".pytype", ".ruff_cache", ".predlint_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build",
                    "buck-out", "build", "dist", "node_modules", "site-packages", "venv")
@@ -44,6 +44,7 @@ class Settings:
     keras_evidence: tuple[str, ...] = ()  # why keras_version (and tf1) are what they are
     tf1: bool = False  # the project runs TensorFlow 1 (graph mode: ops build a graph, a Session runs it)
     read_project: bool = False  # may read the project's other files for facts a finding depends on (CLI)
+    src: tuple[str, ...] = ()  # package roots, relative to the settings root (default: the project root and src/)
 
     @property
     def python(self) -> tuple[int, int]:
@@ -84,7 +85,7 @@ class Settings:
     def fingerprint(self) -> str:
         """A hash of everything that changes findings (for caches)."""
         data = repr((sorted(self.enabled_codes()), self.per_file_ignores, self.target_version, self.platform,
-                     self.keras_version, self.tf1))
+                     self.keras_version, self.tf1, self.src))
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -219,6 +220,8 @@ def apply_table(settings: Settings, table: dict, where: str) -> Settings:
         if table["platform"] not in PLATFORMS:
             raise UsageError(f"'platform' in {where} must be one of {', '.join(PLATFORMS)}")
         changes["platform"] = table["platform"]
+    if "src" in table:
+        changes["src"] = _strings(table["src"], "src", where)
     if "keras-version" in table:
         if table["keras-version"] not in (2, 3):
             raise UsageError(f"'keras-version' in {where} must be 2 or 3")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import sys
 import tokenize
 import warnings
@@ -22,9 +23,8 @@ from diagnose.lint.noqa import (
 # A file that mentions none of these cannot match any rule, so it is not parsed at all. Process rules need
 # an import of multiprocessing/concurrent.futures/joblib to know a pool or a queue; Keras rules need Keras words.
 # Plain ``in`` tests on bytes run at memchr speed, several times faster than one regex with alternatives.
-TRIGGER_WORDS = (b"import multiprocess", b"from multiprocess", b"concurrent.futures", b"joblib", b"keras",
-                 b"tensorflow", b"fit_generator", b"predict_generator", b"evaluate_generator", b"use_multiprocessing",
-                 b"pickle_safe", b"billiard", b"torch.multiprocessing", b"pathos")
+TRIGGER_WORDS = (b"multiprocess", b"concurrent.futures", b"joblib", b"keras", b"tensorflow", b"fit_generator",
+                 b"predict_generator", b"evaluate_generator", b"pickle_safe", b"billiard", b"pathos")
 
 
 def may_match(source: bytes) -> bool:
@@ -33,15 +33,20 @@ def may_match(source: bytes) -> bool:
 
 
 RECURSION_LIMIT = 20_000
+# Rules whose events may come from another module's code (recorded at the call that led there); the others
+# judge the checked module's own code only.
+FOLLOWS_CALLS = {"DLK101", "DLK102", "DLK201", "DLK302", "DLK303", "DLK501"}
 
 
 @dataclass
 class FileResult:
-    """Findings of one file, or the internal error that stopped its analysis."""
+    """Findings of one file, or the internal error that stopped its analysis; ``depends``: the other project
+    modules its findings were computed from (path -> mtime, size, digest)."""
 
     path: str
     findings: list[Finding]
     error: str | None = None
+    depends: dict[str, tuple[int, int, str]] | None = None
 
 
 def decode(source: bytes) -> str:
@@ -57,10 +62,13 @@ def syntax_error(path: str, message: str, row: int, column: int) -> Finding:
                    SyntaxErrorRule.name, message, Severity.ERROR, max(row, 1))
 
 
-def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None) -> list[Finding]:
-    """All findings for one file's bytes, after noqa and per-file-ignores."""
+def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None,
+                 depends: dict[str, tuple[int, int, str]] | None = None) -> list[Finding]:
+    """All findings for one file's bytes, after noqa and per-file-ignores; ``depends`` (if given) receives
+    the other project modules read for them."""
     enabled = settings.enabled_codes() - settings.ignored_for(relative or path)
-    if not enabled or not (may_match(source) or unused_noqa_wanted(source, enabled)):
+    if not enabled or not (may_match(source) or unused_noqa_wanted(source, enabled)
+                           or settings.read_project and _imports_candidate(source, path, settings)):
         return []
     try:
         text = decode(source)
@@ -82,8 +90,34 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
     except (ValueError, RecursionError, MemoryError) as exc:
         found = [syntax_error(path, f"cannot parse file: {exc}", 1, 1)]
     else:
-        found = list(analyse(tree, path, settings, enabled, physical_lines(text)))
+        found = list(analyse(tree, path, settings, enabled, physical_lines(text), depends))
     return apply_noqa(found, text, path, enabled, exempt_file)
+
+
+def _imports_candidate(source: bytes, path: str, settings: Settings) -> bool:
+    """A file no rule can match by itself may still import a project module that creates processes or
+    runs Keras: calls into it can make findings here."""
+    from diagnose.lint.project import project_of
+
+    return project_of(path, _src(settings)).imports_candidate(source, os.path.abspath(path), may_match)
+
+
+def _inherited_start_method(events: list, walker, index, settings: Settings) -> str | None:
+    """For a module whose processes fork after the TF runtime started by default (it sets no start method
+    itself and has no main guard): the start method its project's entry scripts set before calling it."""
+    from diagnose.lint.events import Spawn
+
+    default = settings.default_start_method
+    if index.project is None or walker.start_method is not None or index.runs_as_main:
+        return None
+    if not any(isinstance(e, Spawn) and e.start_method == default and e.tf_started is not None for e in events):
+        return None
+    chosen = index.project.entry_start_method(index.path)
+    return chosen if chosen is not None and chosen != default else None
+
+
+def _src(settings: Settings) -> tuple[str, ...]:
+    return tuple(os.path.join(settings.root, s) for s in settings.src)
 
 
 def _column(lines: list[str], row: int, byte_offset: int) -> int:
@@ -94,26 +128,47 @@ def _column(lines: list[str], row: int, byte_offset: int) -> int:
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
 
 
-def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str], lines: list[str]):
-    """Run the enabled rules over a parsed module; yields findings (before noqa)."""
+def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[str], lines: list[str],
+            depends: dict[str, tuple[int, int, str]] | None = None):
+    """Run the enabled rules over a parsed module; yields findings (before noqa). With ``read_project``,
+    imports of the project's own modules are followed (:mod:`diagnose.lint.project`)."""
     from diagnose.lint.index import ModuleIndex
+    from diagnose.lint.places import places, related, relocated_places, reported_there, with_places
+    from diagnose.lint.project import project_of
     from diagnose.lint.rule import ModuleFacts
     from diagnose.lint.rules import all_rules
     from diagnose.lint.walker import walk_module
 
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
-    index = ModuleIndex(tree)
-    events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1,
-                                 interactive=path.endswith(".ipynb"))
+    project = project_of(path, _src(settings)) if settings.read_project else None
+    index = ModuleIndex(tree, str(Path(path).resolve()), project)
+    outer: dict = {}
+    if project is not None:
+        outer, project.used = project.used, {}
+        for name, qualname in project.star_names(index).items():
+            index.imports.setdefault(name, qualname)
+    try:
+        events, walker = walk_module(index, settings.default_start_method, settings.keras_version, settings.tf1,
+                                     interactive=path.endswith(".ipynb"))
+        inherited = _inherited_start_method(events, walker, index, settings)
+        if inherited is not None:
+            events, walker = walk_module(index, inherited, settings.keras_version, settings.tf1)
+    finally:
+        if project is not None:
+            if depends is not None:
+                depends.update(project.used)
+            project.used = {**outer, **project.used}
     if settings.read_project:
         _settle_keras_version(events, path)
         _mark_own_methods(events, path)
     facts = ModuleFacts(index, events, walker.module.env)
+    local = ModuleFacts(index, [e for e in events if e.seq not in walker.relocated], walker.module.env) \
+        if walker.relocated else facts
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
             continue
-        for report in rule_cls().check(facts):
+        for report in rule_cls().check(facts if rule_cls.code in FOLLOWS_CALLS else local):
             node = report.node
             row = node.lineno  # type: ignore[attr-defined]
             col = _column(lines, row, node.col_offset)  # type: ignore[attr-defined]
@@ -122,8 +177,14 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
             else:
                 end_row = getattr(node, "end_lineno", None) or row
                 end_col = _column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
-            yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name, report.message,
-                          report.severity or rule_cls.severity, row)
+            found = places(node, facts, walker.relocated) if project is not None and rule_cls.code in FOLLOWS_CALLS \
+                else []
+            if walker.relocated and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code,
+                                                   settings):
+                continue  # the module where it happens reports it there
+            yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
+                          with_places(report.message, found), report.severity or rule_cls.severity, row,
+                          related(found))
 
 
 def _settle_keras_version(events: list, path: str) -> None:
@@ -163,6 +224,7 @@ def check_path(path: str, settings: Settings, relative: str | None = None) -> Fi
         finding = syntax_error(path, f"cannot read file: {exc.strerror or exc}", 1, 1)
         return FileResult(path, [finding] if "DLK000" in settings.enabled_codes() else [])
     try:
-        return FileResult(path, check_source(source, path, settings, relative))
+        depends: dict[str, tuple[int, int, str]] = {}
+        return FileResult(path, check_source(source, path, settings, relative, depends), depends=depends)
     except Exception as exc:  # noqa: BLE001 - one file's analysis bug must not stop the run
         return FileResult(path, [], f"{type(exc).__name__}: {exc}")

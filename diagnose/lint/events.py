@@ -8,6 +8,19 @@ from dataclasses import dataclass, field
 from diagnose.lint.values import Value
 
 
+@dataclass(frozen=True)
+class Origin:
+    """A place in another module of the project that a fact comes from."""
+
+    path: str  # as reported: relative to the project root
+    line: int
+    function: str | None = None  # the function (``Class.method``) it happened in, if any
+    file: str = ""  # its absolute path
+
+    def place(self) -> str:
+        return f"{self.path}:{self.line}" + (f" by {self.function}()" if self.function else "")
+
+
 @dataclass
 class TfStart:
     """Where and why the TF runtime started in the parent."""
@@ -15,8 +28,11 @@ class TfStart:
     node: ast.AST
     why: str
     assumed: bool = False  # the call is not in the measured table (diagnose/lint/tf_runtime.py)
+    origin: Origin | None = None  # in another module of the project (``node`` is that module's)
 
     def describe(self) -> str:
+        if self.origin is not None:
+            return f"{self.why} at {self.origin.place()}"
         return f"{self.why} at line {self.node.lineno}"  # type: ignore[attr-defined]
 
 

@@ -27,6 +27,7 @@ class Finding:
     message: str
     severity: Severity
     noqa_row: int
+    related: tuple[tuple[str, int, str], ...] = ()  # other places it rests on: (file, line, what happened there)
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict (for caches and worker processes)."""
@@ -37,4 +38,5 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Finding:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{**data, "severity": Severity(data["severity"])})  # type: ignore[arg-type]
+        related = tuple(tuple(place) for place in data.get("related", ()))  # type: ignore[attr-defined]
+        return cls(**{**data, "severity": Severity(data["severity"]), "related": related})  # type: ignore[arg-type]

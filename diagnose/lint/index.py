@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
 from diagnose.lint.names import (
@@ -16,6 +17,9 @@ from diagnose.lint.names import (
     keras_member,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from diagnose.lint.project import Project
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 KERAS_MODEL_BASES = {"Model", "models.Model", "Sequential", "models.Sequential"}
@@ -36,6 +40,7 @@ class FunctionInfo:
     node: Function
     nested: bool  # defined inside another function: cannot be pickled by reference
     class_name: str | None
+    owner: ModuleIndex | None = field(default=None, repr=False, compare=False)  # the module defining it
 
     @property
     def name(self) -> str:
@@ -60,6 +65,7 @@ class ClassInfo:
     keras_kind: str | None = None  # "model" or "dataset"
     keras_version: int | None = None
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    owner: ModuleIndex | None = field(default=None, repr=False, compare=False)  # the module defining it
 
 
 def _definitions(body: list[ast.stmt]):
@@ -126,8 +132,10 @@ def own_nodes(func: ast.AST):
 class ModuleIndex:
     """Imports, functions and classes of one module, and questions answered from them alone."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, path: str | None = None, project: Project | None = None) -> None:
         self.tree = tree
+        self.path = path
+        self.project = project  # the modules its imports may name (whole-project analysis), if any
         self.by_type: dict[type, list[ast.AST]] = defaultdict(list)
         for node in all_nodes(tree):
             self.by_type[type(node)].append(node)
@@ -143,6 +151,33 @@ class ModuleIndex:
         self.module_constants: dict[str, ast.expr] = {  # NAME = <expr> at module level (the last one wins)
             stmt.targets[0].id: stmt.value for stmt in tree.body
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)}
+
+    @cached_property
+    def runs_as_main(self) -> bool:
+        """Whether the module mentions ``"__main__"`` (a main guard: it may be an entry script)."""
+        return any(node.value == "__main__" for node in self.by_type[ast.Constant])
+
+    @cached_property
+    def node_ids(self) -> frozenset[int]:
+        """Identities of this module's nodes (is a value made here, or handed in?)."""
+        return frozenset(id(node) for nodes in self.by_type.values() for node in nodes)
+
+    @cached_property
+    def star_imports(self) -> list[str]:
+        """Modules this one star-imports (``from M import *``; ``.M`` when relative), in order."""
+        return [("." * node.level) + (node.module or "") for node in self.by_type[ast.ImportFrom]
+                if any(alias.name == "*" for alias in node.names)]
+
+    @cached_property
+    def assigned_names(self) -> frozenset[str]:
+        """Names bound at module level by assignments (also in if/try blocks, tuple targets, annotations)."""
+        out = set()
+        for stmt in _module_level_statements(self.tree.body):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+                [stmt.target] if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) else []
+            for target in targets:
+                out.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        return frozenset(out)
 
     @cached_property
     def constant_flags(self) -> dict[str, object]:
@@ -179,7 +214,7 @@ class ModuleIndex:
     def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None) -> None:
         for node in _definitions(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info = FunctionInfo(node, nested, class_name)
+                info = FunctionInfo(node, nested, class_name, owner=self)
                 self.all_functions[node] = info
                 if class_name is not None:
                     self.classes[class_name].methods[node.name] = info
@@ -187,10 +222,10 @@ class ModuleIndex:
                     self.functions[node.name] = info
                 self._collect(node.body, nested=True, class_name=None)
             elif not nested and class_name is None:
-                self.classes[node.name] = ClassInfo(node, local=False)
+                self.classes[node.name] = ClassInfo(node, local=False, owner=self)
                 self._collect(node.body, nested=False, class_name=node.name)
             else:
-                self.classes.setdefault(node.name, ClassInfo(node, local=True))
+                self.classes.setdefault(node.name, ClassInfo(node, local=True, owner=self))
                 self._collect(node.body, nested=True, class_name=None)
 
     def _classify(self, info: ClassInfo, seen: set[str]) -> None:
@@ -292,16 +327,23 @@ class ModuleIndex:
         return False
 
     def function_for(self, node: ast.AST) -> FunctionInfo | None:
-        """The module-level function a bare name refers to."""
-        if isinstance(node, ast.Name):
-            return self.functions.get(node.id)
-        return None
+        """The module-level function a name refers to: defined here, or in another module of the project."""
+        if isinstance(node, ast.Name) and node.id in self.functions:
+            return self.functions[node.id]
+        if self.project is None:
+            return None
+        qualname = resolve(node, self.imports)
+        member = self.project.member(qualname, self.path) if qualname else None
+        return member.function if member is not None else None
 
     def reaches_tf(self, func: ast.AST, model_globals: frozenset[str] = frozenset(),
                    model_attrs: frozenset[str] = frozenset(), depth: int = 0) -> bool:
         """Whether a function's body touches TF/Keras: a tf/keras name, a model method, a global or a
         ``self.`` attribute holding a model, or a call to another function of this module that does."""
         info = self.all_functions.get(func)
+        owner = self.project.owners.get(func) if info is None and self.project is not None else None
+        if owner is not None and owner is not self:  # a function of another module: judged by its own imports
+            return owner.reaches_tf(func, frozenset(), model_attrs, depth)
         if info is not None and info.class_name:
             model_attrs = model_attrs | self.model_attributes(info.class_name)
         key = func

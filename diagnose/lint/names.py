@@ -47,6 +47,11 @@ def collect_imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
                 else:
                     top = alias.name.split(".")[0]
                     bound[top] = canonical_module(top)
+        elif isinstance(node, ast.ImportFrom) and node.level:  # relative: ".models.load", resolved by the project
+            base = "." * node.level + (f"{node.module}." if node.module else "")
+            for alias in node.names:
+                if alias.name != "*":
+                    bound[alias.asname or alias.name] = base + alias.name
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             module = canonical_module(node.module)
             for alias in node.names:

@@ -26,7 +26,8 @@ def check_bytes(source: bytes, path: str, settings: Settings) -> FileResult:
     relative = settings.relative(path)
     try:
         if not is_notebook(path):
-            return FileResult(path, check_source(source, path, settings, relative))
+            depends: dict[str, tuple[int, int, str]] = {}
+            return FileResult(path, check_source(source, path, settings, relative, depends), depends=depends)
         try:
             module = parse_notebook(source).source.encode()
         except ValueError as exc:
@@ -109,7 +110,7 @@ def check_files(paths: Sequence[str | os.PathLike[str]], settings: Settings, job
             results[name] = FileResult(name, findings)
     for result, file_stamp in _check_many(misses, settings, jobs, stamped=True):
         if file_stamp is not None and result.error is None:
-            cache.store(result.path, file_stamp, result.findings)
+            cache.store(result.path, file_stamp, result.findings, result.depends)
         results[result.path] = result
     cache.save()
     return [results[name] for name in names]

@@ -61,6 +61,7 @@ class Value:
     terminated: bool = False  # PROCESS: terminate()/kill() was called
     started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes
     reforks: bool = False  # POOL(maxtasksperchild=N): forks fresh workers while tasks run
+    origin: Any = None  # events.Origin: made in another module of the project, returned from there
 
     def flatten(self) -> list[Value]:
         """This value and everything inside it: container elements, partial args, an instance's attributes,

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from diagnose.lint.events import DatasetBuild, Event, Spawn, TfStart
+from diagnose.lint.events import DatasetBuild, Event, Origin, Spawn, TfStart
 from diagnose.lint.index import FunctionInfo, ModuleIndex
 from diagnose.lint.library import (
     ENQUEUERS,
@@ -22,6 +22,8 @@ from diagnose.lint.library import (
     LibraryCalls,
     const,
 )
+from diagnose.lint.names import canonical_module
+from diagnose.lint.summaries import EMPTY, ModuleSummary, module_summary
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
 MAX_DEPTH = 4
@@ -92,6 +94,21 @@ def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
     return merged
 
 
+def _imported_modules(stmt: ast.Import | ast.ImportFrom) -> list[str]:
+    """Every module an import statement runs (``import a.b`` runs ``a`` and ``a.b``; ``from p import m``
+    runs ``p`` and, when ``m`` is a submodule, ``p.m``)."""
+    if isinstance(stmt, ast.Import):
+        return [".".join(parts[:i]) for alias in stmt.names for parts in [alias.name.split(".")]
+                for i in range(1, len(parts) + 1)]
+    base = "." * stmt.level + (stmt.module or "")
+    joined = f"{base}." if stmt.module else base
+    return [base] * bool(stmt.module) + [joined + a.name for a in stmt.names if a.name != "*"]
+
+
+def _qualified(info: FunctionInfo) -> str:
+    return f"{info.class_name}.{info.name}" if info.class_name else info.name
+
+
 def _is_static(func: ast.AST) -> bool:
     return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list)
 
@@ -108,9 +125,13 @@ class Walker(LibraryCalls):
     """Runs the abstract interpretation of one module and collects its events."""
 
     def __init__(self, index: ModuleIndex, default_start_method: str, keras_version: int | None,
-                 tf1: bool = False) -> None:
+                 tf1: bool = False, imported: bool = False) -> None:
         self.index = index
+        self.home = index  # the module being checked; ``index`` is another one while its code is walked
+        self.project = index.project
+        self.imported = imported  # walked as ``import`` runs it: its main guard does not run
         self.default_start_method = default_start_method
+        self.default_keras, self.tf1 = keras_version, tf1
         self.keras_version = index.keras_version_hint() or keras_version
         self.graph_mode = tf1 or index.graph_mode
         self.events: list[Event] = []
@@ -124,10 +145,16 @@ class Walker(LibraryCalls):
         self.active: list[ast.AST] = []
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
+        self.home_frame = self.module
+        self.site: ast.AST | None = None  # the checked module's node that led into another module's code
+        self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
+        self.modules_run: set[str] = set()  # project modules whose import effects were applied
 
     # ----- driver -------------------------------------------------------------------------
     def run(self) -> list[Event]:
         self.block(self.index.tree.body)
+        if self.imported:
+            return self.events
         self.import_time = False
         for cls in self.index.classes.values():
             self.walk_unused_class(cls)
@@ -155,9 +182,20 @@ class Walker(LibraryCalls):
                 self.enter(method, [], {}, self_value=instance, worker_of=None)
 
     def record(self, cls: type, node: ast.AST, **fields: object) -> Event:
-        event = cls(node=node, seq=len(self.events), in_child=self.in_child, **fields)
+        """Record an event; one in another module's code is recorded where the checked module led to it."""
+        origin = self.origin_of(node) if self.index is not self.home else None
+        event = cls(node=self.site or node if origin else node, seq=len(self.events), in_child=self.in_child,
+                    **fields)
+        if origin is not None:
+            self.relocated[event.seq] = origin
         self.events.append(event)
         return event
+
+    def origin_of(self, node: ast.AST) -> Origin:
+        """Where a node of the module being walked is, for a report on the checked module."""
+        function = self.frame.function
+        return Origin(self.project.display(self.index.path or ""), getattr(node, "lineno", 1),
+                      _qualified(function) if function is not None else None, self.index.path or "")
 
     @property
     def frame(self) -> Frame:
@@ -169,8 +207,11 @@ class Walker(LibraryCalls):
 
     def start_tf(self, node: ast.AST, why: str, assumed: bool = False) -> None:
         """The TF runtime starts here, unless it already did (a measured start replaces an assumed one)."""
-        if self.tf_started is None or self.tf_started.assumed and not assumed:
-            self.tf_started = TfStart(node, why, assumed)
+        self.take_tf(TfStart(node, why, assumed, self.origin_of(node) if self.index is not self.home else None))
+
+    def take_tf(self, started: TfStart) -> None:
+        if self.tf_started is None or self.tf_started.assumed and not started.assumed:
+            self.tf_started = started
 
     # ----- statements -----------------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:
@@ -194,7 +235,9 @@ class Walker(LibraryCalls):
         elif isinstance(stmt, ast.If) and self.index.truth(stmt.test) is not None:
             self.block(stmt.body if self.index.truth(stmt.test) else stmt.orelse)  # the other branch never runs
         elif isinstance(stmt, ast.If):
-            if _is_main_guard(stmt.test) and self.frame is self.module:
+            if _is_main_guard(stmt.test) and self.frame is self.module and self.imported:
+                self.block(stmt.orelse)  # imported: ``__name__`` is the module's name
+            elif _is_main_guard(stmt.test) and self.frame is self.module:
                 was, self.import_time = self.import_time, False
                 self.block(stmt.body)
                 self.import_time = was
@@ -247,6 +290,8 @@ class Walker(LibraryCalls):
             self.frame.returns.append(self.expr(stmt.value) if stmt.value is not None else UNKNOWN)
         elif isinstance(stmt, ast.Global):
             self.frame.global_names.update(stmt.names)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)) and self.project is not None:
+            self.run_imports(stmt)
         elif isinstance(stmt, ast.Match):
             self.expr(stmt.subject)
             for case in stmt.cases:
@@ -320,7 +365,7 @@ class Walker(LibraryCalls):
             if name in frame.env:
                 return frame.env[name]
         if name in self.index.imports:
-            return Value(Kind.REF, qualname=self.index.imports[name])
+            return self.imported_value(self.index.imports[name])
         if name in ITERATION_BUILTINS:
             return Value(Kind.REF, qualname=name)
         if name in self.index.functions:
@@ -415,7 +460,7 @@ class Walker(LibraryCalls):
     def attribute(self, node: ast.Attribute) -> Value:
         base = self.expr(node.value)
         if base.kind is Kind.REF:
-            return Value(Kind.REF, node, qualname=f"{base.qualname}.{node.attr}")
+            return self.imported_value(f"{base.qualname}.{node.attr}", node)
         if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
             if node.attr in base.attrs:
                 return base.attrs[node.attr]
@@ -432,6 +477,8 @@ class Walker(LibraryCalls):
         for kw in node.keywords:
             if kw.arg is None:
                 self.expr(kw.value)
+        if self.index is self.home:
+            self.site = node
         if callee.kind is Kind.REF:
             result = self.call_ref(node, callee.qualname or "", args, kwargs)
             if result.kind is Kind.UNKNOWN and (callee.qualname or "").split(".")[0] not in TRACKED_MODULES:
@@ -472,12 +519,15 @@ class Walker(LibraryCalls):
             self.record(DatasetBuild, node, value=value, use_multiprocessing=self._dataset_uses_processes(node, info),
                         start_method=self.effective_start_method)
             return value
-        if self.index.is_manager_class(info):
+        owner = info.owner or self.index
+        if owner.is_manager_class(info):
             registered = [self.expr(c.args[1] if len(c.args) > 1 else next(k.value for k in c.keywords
                                                                               if k.arg == "callable"))
-                          for c in self.index.manager_registrations(info.node.name)]
-            return self.spawn(node, "manager", Kind.MANAGER, None, Value(Kind.CONTAINER, node, items=registered),
-                              [], None, None)
+                          for c in owner.manager_registrations(info.node.name)] if owner is self.index else []
+            manager = self.spawn(node, "manager", Kind.MANAGER, None, Value(Kind.CONTAINER, node, items=registered),
+                                 [], None, None)
+            manager.started = True  # reported where it is made (``with Manager() as m``); start() adds nothing
+            return manager
         if info.node.name in ENQUEUERS:
             self.enqueuer(node, info.node.name, args)
         instance = Value(Kind.INSTANCE, node, info=info)
@@ -485,7 +535,7 @@ class Walker(LibraryCalls):
         if init is not None:
             self.enter(init, args, kwargs, self_value=instance, worker_of=None)
         run = info.methods.get("run")
-        if self.index.is_process_class(info) and run is not None:  # the object itself is the process
+        if owner.is_process_class(info) and run is not None:  # the object itself is the process
             target = Value(Kind.METHOD, node, base=instance, attr="run", info=run)
             process = self.spawn(node, "process", Kind.PROCESS, None, target, [], None, None)
             process.attrs = instance.attrs
@@ -502,7 +552,27 @@ class Walker(LibraryCalls):
 
     def enter(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value], self_value: Value | None,
               worker_of: Value | None) -> Value:
-        """Walk a function's body with its parameters bound; returns what it returns."""
+        """Walk a function's body with its parameters bound; returns what it returns. A function of another
+        module of the project is walked with that module's names (its imports, its summary's globals)."""
+        owner = info.owner
+        if owner is None or owner is self.index or self.project is None:
+            return self.walk_function(info, args, kwargs, self_value, worker_of)
+        saved = (self.index, self.module, self.graph_mode, self.keras_version)
+        self.module = self.home_frame if owner is self.home else Frame(env=dict(self.summary_of_index(owner).env))
+        self.index, self.graph_mode = owner, self.tf1 or owner.graph_mode
+        self.keras_version = owner.keras_version_hint() or self.default_keras
+        try:
+            returned = self.walk_function(info, args, kwargs, self_value, worker_of)
+        finally:
+            self.index, self.module, self.graph_mode, self.keras_version = saved
+        if owner is not self.home and returned.origin is None and returned.kind is not Kind.UNKNOWN \
+                and id(returned.node) in owner.node_ids:
+            returned.origin = Origin(self.project.display(owner.path or ""), returned.node.lineno,  # type: ignore[union-attr]
+                                     _qualified(info), owner.path or "")
+        return returned
+
+    def walk_function(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value],
+                      self_value: Value | None, worker_of: Value | None) -> Value:
         if info.node in self.active or len(self.active) >= MAX_DEPTH or self.walks >= MAX_WALKS:
             return UNKNOWN
         self.walks += 1
@@ -514,6 +584,8 @@ class Walker(LibraryCalls):
             params = params[1:]
         for name, value in zip(params, args):
             env[name] = value
+        if info.node.args.vararg is not None:  # *args: what the call passed beyond the named parameters
+            env[info.node.args.vararg.arg] = Value(Kind.CONTAINER, info.node, items=args[len(params):])
         for name, value in kwargs.items():
             if name in info.params:
                 env[name] = value
@@ -549,7 +621,46 @@ class Walker(LibraryCalls):
         finally:
             self.tf_started, self.in_child, self.start_method, self.import_time = saved
 
-    # ----- calls of imported names -------------------------------------------------------------
+    # ----- other modules of the project --------------------------------------------------------
+    def imported_value(self, qualname: str, node: ast.AST | None = None) -> Value:
+        """What an imported name holds: a function, class or global of a project module (followed through
+        re-exports), else a reference to a library name."""
+        member = self.project.member(qualname, self.index.path) if self.project is not None else None
+        if member is None:
+            return Value(Kind.REF, node, qualname=qualname)
+        if member.function is not None:
+            return Value(Kind.FUNCTION, member.function.node, info=member.function)
+        if member.cls is not None:
+            return Value(Kind.CLASS, member.cls.node, info=member.cls)
+        if member.external is not None:
+            return Value(Kind.REF, node, qualname=canonical_module(member.external))
+        if member.name is not None:
+            value = self.summary_of(member.module).env.get(member.name, UNKNOWN)
+            return value if value.kind is not Kind.UNKNOWN else Value(Kind.REF, node, qualname=qualname)
+        return Value(Kind.REF, node, qualname=qualname)
+
+    def summary_of(self, module) -> ModuleSummary:
+        return module_summary(self.project, module, self.default_start_method, self.default_keras, self.tf1)
+
+    def summary_of_index(self, index: ModuleIndex) -> ModuleSummary:
+        module = self.project.module_of(index)
+        return self.summary_of(module) if module is not None and module.index is index else EMPTY
+
+    def run_imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        """An import of project modules runs them (once): what that does (start the TF runtime, set the
+        start method) happens here."""
+        if self.index is self.home:
+            self.site = stmt
+        for name in _imported_modules(stmt):
+            found = self.project.find(name, self.index.path)
+            if found is None or found[1] or found[0].path in self.modules_run or found[0].path == self.home.path:
+                continue
+            self.modules_run.add(found[0].path)
+            summary = self.summary_of(found[0])
+            if summary.tf_started is not None:
+                self.take_tf(summary.tf_started)
+            if summary.start_method is not None and not self.in_child:
+                self.start_method = summary.start_method
 
 
 def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int | None,

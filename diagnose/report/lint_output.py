@@ -49,6 +49,8 @@ def render_json_lines(findings: list[Finding], stream: TextIO, sources: SourceLi
 def finding_json(f: Finding, sources: SourceLines) -> dict[str, object]:
     """The ruff-compatible JSON object of one finding; in a notebook, ``cell`` and rows within the cell."""
     start, end = sources.cell(f.path, f.row), sources.cell(f.path, f.end_row)
+    related = {"related": [{"filename": os.path.abspath(path), "location": {"row": row, "column": 1},
+                            "message": what} for path, row, what in f.related]} if f.related else {}
     return {
         "code": f.code,
         "name": f.name,
@@ -61,6 +63,7 @@ def finding_json(f: Finding, sources: SourceLines) -> dict[str, object]:
         "url": None,
         "fix": None,
         "noqa_row": f.noqa_row,
+        **related,  # other modules the finding rests on (whole-project analysis)
     }
 
 

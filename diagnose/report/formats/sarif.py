@@ -75,6 +75,10 @@ def _artifact(path: str) -> dict[str, str]:
 
 def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, object]:
     region = {"startLine": f.row, "startColumn": f.column, "endLine": f.end_row, "endColumn": f.end_column}
+    related = {"relatedLocations": [
+        {"id": number, "message": {"text": what},
+         "physicalLocation": {"artifactLocation": _artifact(path), "region": {"startLine": row}}}
+        for number, (path, row, what) in enumerate(f.related)]} if f.related else {}
     return {
         "ruleId": f.code,
         "ruleIndex": rule_index,
@@ -82,4 +86,5 @@ def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, object]:
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": region}}],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
+        **related,
     }

@@ -1,0 +1,310 @@
+"""The project a checked file belongs to: which of its imports name the project's own modules, and those
+modules parsed and indexed (once per process, keyed by their stat).
+
+Import resolution follows Python's: a script's own directory (when it is not a package), then the package
+roots (the ``src`` setting; by default the project root and ``src/``); packages (``__init__.py``), relative
+imports, ``__init__`` re-exports, star imports (``__all__`` honoured). Names of the libraries the checker
+models itself (TensorFlow, Keras, multiprocessing, ...) are never looked up in the project.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from diagnose.lint.index import ClassInfo, FunctionInfo, ModuleIndex
+from diagnose.lint.names import STAR_EXPORTS, TF_ROOTS
+
+# Top-level names resolved by the checker's own tables, never as project modules.
+MODELLED_ROOTS = {*TF_ROOTS, "multiprocessing", "multiprocess", "concurrent", "queue", "functools", "itertools",
+                  "os", "joblib", "billiard", "torch", "pathos", "numpy", "sys", "typing", "__future__"}
+MAX_MODULE_BYTES = 2_000_000
+IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t(]+)|import[ \t]+([\w., \t]+))",
+                         re.MULTILINE)
+START_METHOD_CALL = re.compile(rb"set_start_method\(\s*(?:method\s*=\s*)?[\"'](\w+)[\"']")
+
+
+@dataclass
+class Module:
+    """One module of the project, parsed and indexed."""
+
+    path: str
+    digest: str
+    stat: tuple[int, int]
+    index: ModuleIndex
+
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(self.path)
+
+    @property
+    def is_package(self) -> bool:
+        return os.path.basename(self.path) == "__init__.py"
+
+
+@dataclass
+class Member:
+    """What a dotted name resolves to in the project: a module, or a function, class or global of one."""
+
+    module: Module
+    function: FunctionInfo | None = None
+    cls: ClassInfo | None = None
+    name: str | None = None  # a module-level name that is neither (its value comes from the module's summary)
+    external: str | None = None  # a name the module imports from outside the project (``keras.models.load_model``)
+
+
+@dataclass
+class Project:
+    """The modules of one project (one root), loaded on demand."""
+
+    root: str
+    package_roots: tuple[str, ...]
+    modules: dict[str, Module | None] = field(default_factory=dict)
+    owners: dict[ast.AST, ModuleIndex] = field(default_factory=dict)  # function/class node -> its module's index
+    used: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (mtime, size, digest) read
+    summaries: dict[tuple, Any] = field(default_factory=dict)  # (path, digest, settings) -> ModuleSummary
+    summarising: set[str] = field(default_factory=set)  # modules whose summary is being computed (cycles)
+    matching: dict[str, tuple[tuple[int, int], bool]] = field(default_factory=dict)  # path -> (stat, may match)
+
+    # ----- files ------------------------------------------------------------------------------------
+    def load(self, path: str) -> Module | None:
+        """The parsed module at ``path`` (None: unreadable, too large or not Python); recorded as used."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        stat = (info.st_mtime_ns, info.st_size)
+        module = self.modules.get(path)
+        if module is None or module.stat != stat:
+            module = self._parse(path, stat) if info.st_size <= MAX_MODULE_BYTES else None
+            self.modules[path] = module
+        if module is not None:
+            self.used[path] = (*module.stat, module.digest)
+        return module
+
+    def _parse(self, path: str, stat: tuple[int, int]) -> Module | None:
+        from diagnose.lint.cache import digest
+        from diagnose.lint.engine import decode
+
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(decode(source), filename=path)
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError):
+            return None
+        index = ModuleIndex(tree, path=path, project=self)
+        for node in index.all_functions:
+            self.owners[node] = index
+        for cls in index.classes.values():
+            self.owners[cls.node] = index
+        return Module(path, digest(source), stat, index)
+
+    def module_of(self, index: ModuleIndex) -> Module | None:
+        return self.load(index.path) if index.path else None
+
+    def display(self, path: str) -> str:
+        """A path as the report shows it: relative to the project root."""
+        relative = os.path.relpath(path, self.root)
+        return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+    def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool]) -> bool:
+        """Whether a file that cannot hold a finding by itself imports a project module that can (whose
+        bytes pass ``matches``): then a call into it may make one here. Reads imported files, parses none."""
+        return any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
+                   for located in self._imported_files(source, path))
+
+    def _bytes_match(self, path: str, matches: Callable[[bytes], bool]) -> bool:
+        try:
+            info = os.stat(path)
+            key = (info.st_mtime_ns, info.st_size)
+            if self.matching.get(path, (None,))[0] != key:
+                with open(path, "rb") as handle:
+                    self.matching[path] = (key, info.st_size <= MAX_MODULE_BYTES and matches(handle.read()))
+        except OSError:
+            return False
+        return self.matching[path][1]
+
+    def entry_start_method(self, path: str) -> str | None:
+        """The start method the project's entry scripts (files with a main guard) that import the module at
+        ``path`` all set with ``set_start_method``: process-wide state that the module's pools inherit.
+        None when there is no such script, or one sets none, or they disagree."""
+        from diagnose.lint.project_keras import _python_files
+
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem == "__init__":
+            stem = os.path.basename(os.path.dirname(path))
+        methods: set[str | None] = set()
+        for script in _python_files(self.root):
+            try:
+                with open(script, "rb") as handle:
+                    source = handle.read(MAX_MODULE_BYTES)
+            except OSError:
+                continue
+            if script == path or b"__main__" not in source or stem.encode() not in source:
+                continue
+            if any(located is not None and located[0] == path for located in self._imported_files(source, script)):
+                chosen = START_METHOD_CALL.search(source)
+                methods.add(chosen.group(1).decode() if chosen else None)
+        return methods.pop() if len(methods) == 1 else None
+
+    def _imported_files(self, source: bytes, path: str):
+        """The located project files of every module name an import line of ``source`` names."""
+        for match in IMPORT_LINE.finditer(source):
+            base, names, plain = match.groups()
+            if plain is not None:
+                qualnames = [n.split()[0] for n in plain.decode("ascii", "replace").split(",") if n.split()]
+            else:
+                module = base.decode("ascii", "replace")
+                joined = module if module.endswith(".") else module + "."
+                qualnames = [module] * bool(module.strip(".")) + [
+                    joined + n.split()[0] for n in names.decode("ascii", "replace").replace("(", "").split(",")
+                    if n.split() and n.split()[0] != "*"]
+            for qualname in qualnames:
+                yield self.locate(qualname, path)
+
+    # ----- import resolution ------------------------------------------------------------------------
+    def _search_roots(self, importer: str | None) -> list[str]:
+        """Where ``import x`` looks: a script's own directory first (not a package's), then the package roots."""
+        roots = []
+        if importer:
+            directory = os.path.dirname(importer)
+            if not os.path.exists(os.path.join(directory, "__init__.py")):
+                roots.append(directory)
+        return roots + [r for r in self.package_roots if r not in roots]
+
+    def locate(self, qualname: str, importer: str | None) -> tuple[str, list[str]] | None:
+        """The file of the project module a dotted name (``.models.load`` for a relative one) lives in, and
+        the attribute path below it; None when it is not the project's. Reads no file."""
+        level = len(qualname) - len(qualname.lstrip("."))
+        parts = [p for p in qualname[level:].split(".") if p]
+        if level:
+            if not importer:
+                return None
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return _longest(base, tuple(parts), allow_package_itself=True)
+        if not parts or parts[0] in MODELLED_ROOTS:
+            return None
+        for root in self._search_roots(importer):
+            if _has_top(root, parts[0]):
+                return _longest(root, tuple(parts), allow_package_itself=False)
+        return None
+
+    def find(self, qualname: str, importer: str | None) -> tuple[Module, list[str]] | None:
+        """The project module a dotted name lives in (parsed), and the attribute path below it."""
+        located = self.locate(qualname, importer)
+        module = self.load(located[0]) if located is not None else None
+        return (module, located[1]) if module is not None else None
+
+    def member(self, qualname: str, importer: str | None, seen: frozenset[str] = frozenset()) -> Member | None:
+        """What a dotted name means in the project: a module, or one of its functions, classes or globals,
+        following re-exports (``from .models import load`` in ``__init__.py``) and star imports."""
+        found = self.find(qualname, importer)
+        if found is None:
+            return None
+        module, rest = found
+        if not rest:
+            return Member(module)
+        if len(rest) > 1:
+            return None
+        return self.attribute(module, rest[0], seen)
+
+    def attribute(self, module: Module, name: str, seen: frozenset[str] = frozenset()) -> Member | None:
+        """A module's name ``name``: defined there, imported there (a re-export), or carried by a star import."""
+        key = f"{module.path}:{name}"
+        if key in seen:
+            return None  # an import cycle
+        seen = seen | {key}
+        index = module.index
+        if name in index.functions:
+            return Member(module, function=index.functions[name])
+        if name in index.classes and not index.classes[name].local:
+            return Member(module, cls=index.classes[name])
+        if name in index.imports:
+            target = index.imports[name]
+            inner = self.member(target, module.path, seen)
+            return inner if inner is not None or target.startswith(".") else Member(module, external=target)
+        if name in index.module_constants or name in index.assigned_names:
+            return Member(module, name=name)
+        if module.is_package:  # a submodule not imported by __init__ is still reachable as an attribute
+            located = _longest(module.directory, (name,), allow_package_itself=False)
+            submodule = self.load(located[0]) if located is not None and not located[1] else None
+            if submodule is not None:
+                return Member(submodule)
+        for star in index.star_imports:
+            found = self.find(star, module.path)
+            if found is not None and not found[1] and name in exported(found[0].index):
+                return self.attribute(found[0], name, seen)
+        return None
+
+    def star_names(self, index: ModuleIndex) -> dict[str, str]:
+        """Names that ``from M import *`` of project modules bind in this module, with their qualified names."""
+        out: dict[str, str] = {}
+        for star in index.star_imports:
+            if star.lstrip(".") in STAR_EXPORTS:
+                continue
+            found = self.find(star, index.path)
+            if found is None or found[1]:
+                continue
+            imports = found[0].index.imports
+            for name in exported(found[0].index):
+                target = imports.get(name)
+                outside = target is not None and not target.startswith(".") and self.find(target, found[0].path) is None
+                out.setdefault(name, target if outside else f"{star}.{name}")
+        return out
+
+
+def exported(index: ModuleIndex) -> tuple[str, ...]:
+    """What ``from M import *`` binds: ``__all__`` when it is a literal list or tuple, else the public names."""
+    declared = index.module_constants.get("__all__")
+    if isinstance(declared, (ast.List, ast.Tuple)):
+        return tuple(e.value for e in declared.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    names = {*index.functions, *(c for c, info in index.classes.items() if not info.local), *index.imports,
+             *index.module_constants, *index.assigned_names}
+    return tuple(sorted(n for n in names if not n.startswith("_") and not n.startswith(".")))
+
+
+def _longest(base: str, parts: tuple[str, ...], allow_package_itself: bool) -> tuple[str, list[str]] | None:
+    """The deepest module file under ``base`` the parts name, and the parts left over."""
+    for depth in range(len(parts), -1 if allow_package_itself else 0, -1):
+        directory = os.path.join(base, *parts[:depth])
+        for candidate in ((directory + ".py") if depth else None, os.path.join(directory, "__init__.py")):
+            if candidate and os.path.isfile(candidate):
+                return candidate, list(parts[depth:])
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _has_top(root: str, name: str) -> bool:
+    """Whether a search root holds a top-level module or package of this name (cheap rejection of most names)."""
+    return os.path.isfile(os.path.join(root, name + ".py")) or os.path.isdir(os.path.join(root, name))
+
+
+@lru_cache(maxsize=64)
+def project_for(root: str, src: tuple[str, ...]) -> Project:
+    """The project at ``root`` (one per process): its package roots are ``src`` (relative to the root), by
+    default the root itself and ``src/``."""
+    roots = tuple(os.path.normpath(os.path.join(root, s)) for s in (src or (".", "src")))
+    return Project(root, tuple(r for r in roots if os.path.isdir(r)))
+
+
+def project_of(path: str, src: tuple[str, ...] = ()) -> Project:
+    """The project a file belongs to (its root: :func:`diagnose.lint.project_keras.project_root`)."""
+    return project_for(_root_of(os.path.dirname(os.path.abspath(path))), src)
+
+
+@lru_cache(maxsize=1024)
+def _root_of(directory: str) -> str:
+    from diagnose.lint.project_keras import project_root
+
+    return str(project_root(Path(directory).resolve()))

@@ -1,0 +1,73 @@
+"""Whole-project analysis and the results cache: a file's findings depend on the project modules it uses,
+so editing ``models.py`` makes ``run.py``'s finding appear and disappear, warm (cached) and cold alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lint_support import predlint
+
+RUN = """\
+import multiprocessing
+
+import models
+
+MODEL = None
+
+
+def work(batch):
+    return MODEL.predict(batch)
+
+
+if __name__ == "__main__":
+    MODEL = models.load("model.keras")
+    with multiprocessing.Pool(4) as pool:
+        print(pool.map(work, range(8)))
+"""
+LOADS_KERAS = "from tensorflow import keras\n\n\ndef load(path):\n    return keras.models.load_model(path)\n"
+LOADS_NOTHING = "def load(path):\n    return open(path, 'rb')\n"
+
+
+def findings(project: Path, *flags: str, path: str = ".") -> list[tuple[str, int, str]]:
+    result = predlint("check", "--exit-zero", "--output-format", "json", *flags, path, cwd=project)
+    assert result.returncode == 0, result.stderr
+    return sorted((Path(f["filename"]).name, f["location"]["row"], f["code"]) for f in json.loads(result.stdout))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n")
+    (tmp_path / "run.py").write_text(RUN)
+    (tmp_path / "models.py").write_text(LOADS_NOTHING)
+    return tmp_path
+
+
+def test_editing_an_imported_module_recomputes_its_users(project: Path) -> None:
+    cache = ["--cache-dir", str(project / "cache")]
+    hazard = [("run.py", 14, "DLK201")]
+    assert findings(project, *cache) == findings(project, "--no-cache") == []
+    (project / "models.py").write_text(LOADS_KERAS)
+    assert findings(project, *cache) == findings(project, "--no-cache") == hazard
+    assert findings(project, *cache) == hazard  # warm, nothing changed
+    (project / "models.py").write_text(LOADS_NOTHING)
+    assert findings(project, *cache) == findings(project, "--no-cache") == []
+
+
+def test_a_file_named_alone_is_judged_with_the_modules_it_imports(project: Path) -> None:
+    (project / "models.py").write_text(LOADS_KERAS)
+    assert findings(project, "--no-cache") == findings(project, "--no-cache", path="run.py") == [("run.py", 14, "DLK201")]
+
+
+def test_related_locations_name_the_other_module(project: Path) -> None:
+    (project / "models.py").write_text(LOADS_KERAS)
+    result = predlint("check", "--exit-zero", "--no-cache", "--output-format", "json", ".", cwd=project)
+    [finding] = json.loads(result.stdout)
+    assert "models.py:5 by load()" in finding["message"]
+    assert [(Path(r["filename"]).name, r["location"]["row"]) for r in finding["related"]] == [("models.py", 5)]
+    sarif = json.loads(predlint("check", "--exit-zero", "--no-cache", "--output-format", "sarif", ".",
+                                cwd=project).stdout)
+    [related] = sarif["runs"][0]["results"][0]["relatedLocations"]
+    assert related["physicalLocation"]["region"]["startLine"] == 5
