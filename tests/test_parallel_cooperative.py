@@ -125,6 +125,23 @@ def maps_shared_input(process: psutil.Process) -> bool:
         return False
 
 
+class SlowModel:
+    """A model whose calls cost far more than the preprocessing: the compute-bound case."""
+
+    def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
+        time.sleep(0.05)
+        return batch[:, :2]
+
+
+@pytest.mark.timeout(60)
+def test_model_bound_work_starts_no_worker(before, capsys):
+    x = rows(40 * BATCH, seed=5)
+    y = predict_chunked(SlowModel(), x, workers=2, batch_size=BATCH, preprocess=np.negative, verbose=1)
+    assert np.array_equal(y, -x[:, :2])
+    assert "not worth it: no workers" in capsys.readouterr().err
+    assert new_children(before) == []
+
+
 def kill_a_worker_once_busy(before: set[int]) -> threading.Thread:
     """SIGKILL the first worker of this call that has taken rows (it maps the shared input)."""
 

@@ -35,6 +35,7 @@ from diagnose.parallel.shared import SharedArray
 logger = logging.getLogger("diagnose.parallel")
 
 DECIDE_AFTER_BATCHES = 2  # the first batch may trace the model: time the second
+MIN_PREPROCESS_SHARE = 0.4  # workers take only preprocess: below this share of a batch they cannot pay
 STARTUP_GUESS_SECONDS = 0.5  # a preprocessing worker's start-up before one was measured here
 MAX_CHUNK_BATCHES = 8  # per job: small enough to balance the end, big enough to keep messages few
 
@@ -128,9 +129,6 @@ class _Call:
 
     def run(self) -> np.ndarray:
         began = time.perf_counter()
-        if self._pool is not None and self._pool.launched():
-            self._engaged = True
-            self._explain(f"{self._rows:,} rows: this process and {self._pool.size} warm preprocessing workers")
         try:
             while True:
                 if self._engaged:
@@ -139,7 +137,7 @@ class _Call:
                     self._predict(*self._prepared.popleft())
                     self._done_by_workers += 1
                 elif self._pending:
-                    self._work_one(began)
+                    self._work_one()
                 elif self._pool is not None and self._pool.busy():
                     self._serve_workers(timeout=POLL_SECONDS)
                 else:
@@ -158,28 +156,38 @@ class _Call:
         return self._out
 
     # ---- this process's own work ------------------------------------------------------------
-    def _work_one(self, began: float) -> None:
+    def _work_one(self) -> None:
         first, _ = self._take(1)
         rows = self._x[first * self._batch_size:(first + 1) * self._batch_size]
-        batch_began = time.perf_counter()
-        self._predict(first, rows if self._preprocess is None else self._preprocess(rows))
+        began = time.perf_counter()
+        batch = rows if self._preprocess is None else self._preprocess(rows)
+        prepared = time.perf_counter()
+        self._predict(first, batch)
         self._done_here += 1
         if self._done_here == DECIDE_AFTER_BATCHES and self._pool is not None and not self._engaged:
-            self._decide(time.perf_counter() - batch_began)
+            self._decide(prepared - began, time.perf_counter() - prepared)
 
-    def _decide(self, batch_seconds: float) -> None:
-        """Start the workers if the rest of the job alone here would take longer than they take to start."""
+    def _decide(self, prepare_seconds: float, predict_seconds: float) -> None:
+        """Use workers if preprocess is a large enough share of the work, and the rest of the job here
+        alone would take longer than starting them (nothing, when they are warm)."""
         left = sum(stop - start for start, stop in self._pending)
-        alone = batch_seconds * left
-        startup = self._shared_pool.startup_estimate()
-        if alone <= startup:
-            self._explain(f"{self._rows:,} rows: about {alone:.2f} s left here alone, less than starting a worker "
-                          f"takes (~{startup:.2f} s): no workers")
+        alone = (prepare_seconds + predict_seconds) * left
+        share = prepare_seconds / max(prepare_seconds + predict_seconds, 1e-9)
+        about = f"{self._rows:,} rows, about {alone:.2f} s left here alone, preprocess {share:.0%} of each batch"
+        if share < MIN_PREPROCESS_SHARE:
+            self._explain(f"{about}: workers could take only that part, not worth it: no workers")
             return
-        self._explain(f"{self._rows:,} rows: about {alone:.2f} s left here alone; starting {self._pool.size} "
-                      f"preprocessing workers (workers={self._pool.size}, {available_cores()} cores; ~{startup:.2f} s "
-                      "to start); this process keeps predicting meanwhile")
-        self._pool.launch()
+        warm = self._pool.launched()
+        startup = 0.0 if warm else self._shared_pool.startup_estimate()
+        if alone <= startup:
+            self._explain(f"{about}: less than starting a worker takes (~{startup:.2f} s): no workers")
+            return
+        if warm:
+            self._explain(f"{about}: using {self._pool.size} warm preprocessing workers")
+        else:
+            self._explain(f"{about}: starting {self._pool.size} preprocessing workers (workers={self._pool.size}, "
+                          f"{available_cores()} cores; ~{startup:.2f} s to start); this process keeps predicting")
+            self._pool.launch()
         self._engaged = True
 
     def _predict(self, index: int, batch: Any) -> None:
