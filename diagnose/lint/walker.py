@@ -22,8 +22,9 @@ from diagnose.lint.library import (
     LibraryCalls,
     const,
 )
-from diagnose.lint.names import canonical_module
+from diagnose.lint.names import canonical_module, resolve
 from diagnose.lint.summaries import EMPTY, ModuleSummary, module_summary
+from diagnose.lint.syntax import EXIT_CALLS
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
 MAX_DEPTH = 4
@@ -215,8 +216,22 @@ class Walker(LibraryCalls):
 
     # ----- statements -----------------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:
+        """Walk statements in order, up to one that leaves the block (the rest never runs)."""
         for stmt in body:
             self.statement(stmt)
+            if self.ends_block(stmt):
+                return
+
+    def ends_block(self, stmt: ast.stmt) -> bool:
+        """``return``/``raise``/``break``/``continue``, or a call of ``sys.exit()``/``exit()``/``os._exit()``."""
+        if isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+            return True
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return False
+        func = stmt.value.func
+        name = func.id if isinstance(func, ast.Name) and func.id not in self.index.functions else \
+            resolve(func, self.index.imports)
+        return name in EXIT_CALLS
 
     def statement(self, stmt: ast.stmt) -> None:  # noqa: C901 - a dispatch table
         if isinstance(stmt, ast.Assign):
@@ -307,18 +322,25 @@ class Walker(LibraryCalls):
         of value on different paths is unknown after it (:func:`_merge`)."""
         before, outcomes = self.tf_started, []
         env = self.frame.env
-        names_before, paths = dict(env), []
+        owner = env.get("self") if self.frame.function is not None else None
+        attrs = owner.attrs if owner is not None and owner.kind is Kind.INSTANCE else {}  # self.x on each path too
+        names_before, attrs_before, paths, attr_paths = dict(env), dict(attrs), [], []
         for body in bodies:
             self.tf_started = before
             env.clear()
             env.update(names_before)
+            attrs.clear()
+            attrs.update(attrs_before)
             self.block(body)
-            if not (body and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))):
+            if not (body and self.ends_block(body[-1])):
                 outcomes.append(self.tf_started)
                 paths.append(dict(env))
+                attr_paths.append(dict(attrs))
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
         env.clear()
         env.update(_merge(paths) if paths else names_before)
+        attrs.clear()
+        attrs.update(_merge(attr_paths) if attr_paths else attrs_before)
 
     def loop(self, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
