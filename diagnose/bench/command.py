@@ -43,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "write JSON and a PNG plot.",
     )
     bench.add_argument("--quick", action="store_true",
-                       help="smaller inputs: about 2 minutes on 2 quiet cores (the full run: about 6)")
+                       help="smaller inputs: about 250 CPU-seconds in all (10 min measured on 2 cores that other "
+                       "work kept 1.6 cores busy)")
     bench.add_argument("--workers", type=int, default=2, help="worker processes for the parallel ones (default: 2)")
     bench.add_argument("--workload", type=_names(WORKLOADS), metavar="NAMES",
                        help=f"comma-separated subset of: {', '.join(WORKLOADS)} (default: all)")

@@ -34,6 +34,7 @@ class Outcome:
     seconds: float  # wall time of the prediction, start-up included unless the pool is warm
     startup_seconds: float | None  # until every worker was ready (None: no workers, or not separable)
     startup_blocks: bool = False  # nothing was predicted during the start-up (it is inside ``seconds``)
+    processes: int | None = None  # processes that did the work, when the implementation decides it
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,6 @@ class Implementation:
     family: str  # "baseline", "tensorflow", "keras", "predlint"
     run: Callable[[RunContext], Outcome]
     by_default: bool = True  # False: only when asked for by key
-    caller_predicts: bool = False  # the calling process predicts beside its workers
 
 
 def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
@@ -126,7 +126,8 @@ def run_chunked(ctx: RunContext) -> Outcome:
 
     shutdown()
     predictions, seconds = _timed(lambda: _chunked(ctx))
-    return Outcome(predictions, seconds, kept_workers()[1])
+    pids, startup = kept_workers()
+    return Outcome(predictions, seconds, startup, processes=1 + len(pids))
 
 
 def run_chunked_warm(ctx: RunContext) -> Outcome:
@@ -135,7 +136,8 @@ def run_chunked_warm(ctx: RunContext) -> Outcome:
 
     _chunked(ctx)
     predictions, seconds = _timed(lambda: _chunked(ctx))
-    return Outcome(predictions, seconds, kept_workers()[1])
+    pids, startup = kept_workers()
+    return Outcome(predictions, seconds, startup, processes=1 + len(pids))
 
 
 def run_queued(ctx: RunContext) -> Outcome:
@@ -183,9 +185,8 @@ IMPLEMENTATIONS = (
     Implementation("baseline", "model.predict", "baseline", run_baseline),
     Implementation("tf_data", "tf.data", "tensorflow", run_tf_data),
     Implementation("pydataset", "PyDataset", "keras", run_pydataset),
-    Implementation("predict_chunked", "predict_chunked (cold)", "predlint", run_chunked, caller_predicts=True),
-    Implementation("predict_chunked_warm", "predict_chunked (warm)", "predlint", run_chunked_warm,
-                   caller_predicts=True),
+    Implementation("predict_chunked", "predict_chunked (cold)", "predlint", run_chunked),
+    Implementation("predict_chunked_warm", "predict_chunked (warm)", "predlint", run_chunked_warm),
     Implementation("predict_queued", "predict_queued (cold)", "predlint", run_queued),
     Implementation("parallel_predictor", "ParallelPredictor (warm)", "predlint", run_warm_pool),
     Implementation("ray_predictor", "warm RayPredictor", "predlint", run_warm_ray, by_default=False),

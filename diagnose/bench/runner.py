@@ -126,8 +126,9 @@ def _measure(
     implementation: Implementation, ctx: RunContext, baseline: Outcome | None, repeat: int
 ) -> tuple[ImplementationResult, Outcome | None]:
     in_process = implementation.family in ("baseline", "tensorflow")
-    processes = 1 if in_process else ctx.workers + implementation.caller_predicts
-    result = ImplementationResult(implementation.key, implementation.label, implementation.family, processes)
+    result = ImplementationResult(
+        implementation.key, implementation.label, implementation.family, 1 if in_process else ctx.workers
+    )
     try:
         with TreeMemorySampler() as memory, OtherLoadMeter() as load:
             runs = [implementation.run(ctx) for _ in range(repeat)]
@@ -135,6 +136,7 @@ def _measure(
         result.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return result, None
     outcome = min(runs, key=lambda run: run.seconds)
+    result.workers = outcome.processes or result.workers
     samples = ctx.workload.samples
     result.runs_seconds = [round(run.seconds, 3) for run in runs]
     result.seconds = outcome.seconds
