@@ -30,8 +30,6 @@ GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.expe
 ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
-TRACKED_MODULES = {"multiprocessing", "concurrent", "queue", "functools", "itertools", "os", "joblib", "tensorflow",
-                   "keras", "tf_keras", "zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
 ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
 MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
 

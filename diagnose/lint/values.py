@@ -56,7 +56,6 @@ class Value:
     info: Any = None  # FUNCTION: FunctionInfo; CLASS/INSTANCE: ClassInfo
     attrs: dict[str, Value] = field(default_factory=dict)  # INSTANCE attributes (self.x)
     keras_version: int | None = None  # MODEL / DATASET
-    inferred: bool = False  # kind guessed from a name, not from a definition
     daemon: bool = False  # PROCESS(daemon=True)
     terminated: bool = False  # PROCESS: terminate()/kill() was called
     started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes

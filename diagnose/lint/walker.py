@@ -18,7 +18,6 @@ from diagnose.lint.index import FunctionInfo, ModuleIndex
 from diagnose.lint.library import (
     ENQUEUERS,
     ITERATION_BUILTINS,
-    TRACKED_MODULES,
     LibraryCalls,
     const,
 )
@@ -29,7 +28,6 @@ from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
 MAX_DEPTH = 4
 MAX_WALKS = 400
-GENERATOR_WORDS = ("generator", "_gen", "gen_")
 
 
 
@@ -112,14 +110,6 @@ def _qualified(info: FunctionInfo) -> str:
 
 def _is_static(func: ast.AST) -> bool:
     return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list)
-
-
-def _named_like_generator(node: ast.Call) -> Value:
-    """A call of something defined elsewhere whose name says it makes a generator (``make_generator()``)."""
-    name = _last_name(node.func)
-    if name and name.islower() and any(w in f"_{name}_" for w in GENERATOR_WORDS):
-        return Value(Kind.GENERATOR, node, inferred=True)
-    return UNKNOWN
 
 
 class Walker(LibraryCalls):
@@ -502,15 +492,9 @@ class Walker(LibraryCalls):
         if self.index is self.home:
             self.site = node
         if callee.kind is Kind.REF:
-            result = self.call_ref(node, callee.qualname or "", args, kwargs)
-            if result.kind is Kind.UNKNOWN and (callee.qualname or "").split(".")[0] not in TRACKED_MODULES:
-                return _named_like_generator(node)  # a function of another module: judged by its name
-            return result
+            return self.call_ref(node, callee.qualname or "", args, kwargs)
         if callee.kind is Kind.METHOD:
-            result = self.call_method(node, callee, args, kwargs, discarded)
-            if result.kind is Kind.UNKNOWN and (callee.base is None or callee.base.kind is Kind.UNKNOWN):
-                return _named_like_generator(node)
-            return result
+            return self.call_method(node, callee, args, kwargs, discarded)
         if callee.kind is Kind.FUNCTION and callee.info is not None:
             if callee.info.is_generator:
                 return Value(Kind.GENERATOR, node)
@@ -525,9 +509,7 @@ class Walker(LibraryCalls):
             if not self.graph_mode:  # in TF1 graph mode, calling a model on a tensor only adds graph ops
                 self.start_tf(node, "model called")
             return UNKNOWN
-        if callee.kind is Kind.UNKNOWN:
-            return _named_like_generator(node)
-        return UNKNOWN
+        return UNKNOWN  # what a function nobody can see returns is unknown: a name says nothing
 
     def instantiate(self, node: ast.Call, cls: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
         info = cls.info

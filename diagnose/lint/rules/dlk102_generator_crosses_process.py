@@ -69,9 +69,6 @@ class GeneratorCrossesProcess(Rule):
             generators = [v for v in handed if v.kind in GENERATOR_KINDS]
             if not generators:
                 continue
-            generators = [g for g in generators if not g.inferred]  # a name alone is no evidence
-            if not generators:
-                continue
             what = "Keras data iterator" if generators[0].kind is Kind.KERAS_ITERATOR else "generator"
             yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
                                "replay the same items; keep it in the parent and send its batches")

@@ -75,7 +75,7 @@ class GeneratorWithMultiprocessing(Rule):
             several = several_workers(call.keywords) or call.method.endswith("Enqueuer")  # workers given to start()
             if call.keras_version == 3 or not uses_multiprocessing(call.keywords) or not several:
                 continue
-            if call.data.kind is not Kind.GENERATOR or call.data.inferred:
-                continue  # a Sequence, an iterator object made safe for processes, or a name alone: no evidence
+            if call.data.kind is not Kind.GENERATOR:
+                continue  # a Sequence, or an iterator object (it may be made safe for processes)
             yield Report(call.node, "plain generator fed to several worker processes: each replays it, so rows "
                                     "are duplicated or lost without an error; use a `keras.utils.Sequence`")
