@@ -304,7 +304,8 @@ def test_reports_are_written_and_never_overwritten(tmp_path: Path) -> None:
     for path in paths:
         assert json.loads(Path(path).read_text())["verdict"] == "completed"
         page = Path(path).with_suffix(".html").read_text()
-        assert page.startswith("<!DOCTYPE html>") and "<title>predlint repro: completed with exit code 0</title>" in page
+        assert page.startswith("<!DOCTYPE html>")
+        assert "<title>predlint repro: completed with exit code 0</title>" in page
 
 
 def test_full_output_shows_verdict_table_and_report_path(tmp_path: Path) -> None:
