@@ -105,6 +105,10 @@ def main() -> None:
             target = TARGETS.get((job, variant))
             verdict = "" if target is None else f">= {target}x: {'met' if base / seconds >= target else 'NOT met'}"
             print(f"{job:<12} {variant:<24} {seconds:8.2f} {base / seconds:14.2f}x  {verdict}")
+    if os.getloadavg()[1] > 1.5 * os.cpu_count():
+        print("\nthe 5-minute load average is well above the core count: other work competed with every "
+              "variant, and more processes get a larger share of a busy machine; no verdict from this run")
+
 
 if __name__ == "__main__":
     main()
