@@ -194,15 +194,18 @@ def test_worker_error_shows_the_first_lines_of_its_own_message(model, before):
     assert "ValueError: Exception encountered" in caught.value.worker_traceback
 
 
-def test_empty_input_raises_before_loading_the_model_or_starting_workers(before, tmp_path):
+def marking_factory():
+    """A model factory that leaves a mark wherever it runs (a worker or this process)."""
+    with open(os.environ["PREDLINT_TEST_MARKER"], "a") as mark:
+        mark.write(f"{os.getpid()}\n")
+    raise AssertionError("the model must not be loaded for no rows")
+
+
+def test_empty_input_raises_before_loading_the_model_or_starting_workers(before, tmp_path, monkeypatch):
     marker = tmp_path / "loaded"
-
-    def factory():
-        marker.write_text("called")
-        raise AssertionError("the model must not be loaded for no rows")
-
+    monkeypatch.setenv("PREDLINT_TEST_MARKER", str(marker))
     with pytest.raises(ValueError, match="x has no rows"):
-        predict_chunked(factory, np.zeros((0, 4), np.float32), workers=2, preprocess=slow_identity)
+        predict_chunked(marking_factory, np.zeros((0, 4), np.float32), workers=2, preprocess=slow_identity)
     assert not marker.exists() and new_children(before) == []
 
 
