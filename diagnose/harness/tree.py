@@ -47,15 +47,15 @@ StrayFinder = Callable[[Collection[int]], "list[psutil.Process]"]
 @dataclass
 class TreeSampler:
     """Tracks every process that belonged to the tree rooted at ``root_pid``; ``find_strays(known)``
-    returns members that left the parent-child tree, other than the ``known`` pids. With
-    ``born_after`` (a time), descendants started before it are not the tree's: a test's tree inside
-    a long-lived pytest process leaves the session's older children alone."""
+    returns members that left the parent-child tree, other than the ``known`` pids. Descendants in
+    ``excluded`` are not the tree's: a test's tree inside a long-lived pytest process leaves the
+    children the session had before the test alone."""
 
     root_pid: int
     find_strays: StrayFinder
     seen: dict[int, Seen] = field(default_factory=dict)
     ipc_paths: set[str] = field(default_factory=set)
-    born_after: float | None = None
+    excluded: frozenset[int] = frozenset()
 
     def sample(self) -> Totals:
         """Refresh every known and newly found process; return the live tree's totals."""
@@ -75,15 +75,13 @@ class TreeSampler:
         return [s.record for s in sorted(self.seen.values(), key=lambda s: s.record.pid)]
 
     def descendants(self) -> list[psutil.Process]:
-        """The root and its current descendants (with ``born_after``, only those started after it)."""
+        """The root and its current descendants, but the ``excluded`` ones."""
         try:
             root = psutil.Process(self.root_pid)
             children = root.children(recursive=True)
         except psutil.Error:
             return []
-        if self.born_after is not None:
-            children = [c for c in children if _born_after(c, self.born_after)]
-        return [root, *children]
+        return [root, *(c for c in children if c.pid not in self.excluded)]
 
     def _members(self) -> list[psutil.Process]:
         members: dict[int, psutil.Process] = {s.record.pid: s.process for s in self.seen.values() if s.record.alive}
@@ -172,13 +170,6 @@ def zombie_exitcode(pid: int) -> int | None:
     if os.WIFSIGNALED(status):
         return -os.WTERMSIG(status)
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-
-
-def _born_after(process: psutil.Process, since: float) -> bool:
-    try:
-        return process.create_time() >= since
-    except psutil.Error:
-        return False
 
 
 def _same(a: psutil.Process, b: psutil.Process) -> bool:
