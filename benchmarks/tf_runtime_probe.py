@@ -124,6 +124,10 @@ PROBES: tuple[Probe, ...] = (
     eager("tensorflow.compat.v1.enable_eager_execution", "tf.compat.v1.enable_eager_execution()"),
     eager("tensorflow.compat.v1.disable_v2_behavior", "tf.compat.v1.disable_v2_behavior()"),
     # files and logging
+    eager("tensorflow.io.TFRecordOptions", "tf.io.TFRecordOptions(compression_type='ZLIB')"),
+    eager("tensorflow.io.TFRecordWriter", "w = tf.io.TFRecordWriter(TMP + '/r.tfrecord'); w.write(b'x'); w.close()"),
+    eager("tensorflow.train.Example", "tf.train.Example(features=tf.train.Features(feature={'a': "
+          "tf.train.Feature(int64_list=tf.train.Int64List(value=[1]))})).SerializeToString()"),
     eager("tensorflow.io.gfile.exists", "tf.io.gfile.exists(TMP)"),
     eager("tensorflow.io.gfile.GFile", "tf.io.gfile.GFile(TMP + '/f', 'w').write('x')"),
     eager("tensorflow.io.gfile.listdir", "tf.io.gfile.listdir(TMP)"),
@@ -157,6 +161,8 @@ PROBES: tuple[Probe, ...] = (
           "tf.compat.v1.global_variables_initializer()", GRAPH_VAR),
     graph("tensorflow.compat.v1.train.Saver", "tf.compat.v1.train.Saver()", GRAPH_VAR),
     graph("tensorflow.compat.v1.gfile.Exists", "tf.compat.v1.gfile.Exists(TMP)"),
+    graph("tensorflow.compat.v1.python_io.TFRecordWriter",
+          "w = tf.compat.v1.python_io.TFRecordWriter(TMP + '/r.tfrecord'); w.write(b'x'); w.close()"),
     graph("tensorflow.compat.v1.logging.info", "tf.compat.v1.logging.info('x')"),
     graph("tensorflow.config.list_physical_devices", "tf.config.list_physical_devices()"),
     graph("tensorflow.config.list_logical_devices", "tf.config.list_logical_devices()"),
@@ -317,8 +323,7 @@ def run_probe(probe: Probe, fixtures: str, hang_timeout: float = HANG_TIMEOUT) -
     """Measure one probe in a fresh interpreter (its own session, killed whole on timeout)."""
     command = [sys.executable, __file__, "--measure-here", probe.name, "--fixtures", fixtures,
                "--hang-timeout", str(hang_timeout)]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    env.pop("TF_USE_LEGACY_KERAS", None)
+    env = probe_environment()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                start_new_session=True)
     try:
@@ -345,10 +350,15 @@ def kill_session(pid: int) -> None:
 
 def make_fixtures(directory: str) -> None:
     """Save the tiny models and image the loading probes read, in a process of their own."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", FIXTURE_CODE, directory], check=True, env=probe_environment(),
+                   timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def probe_environment() -> dict[str, str]:
+    """This environment, quieter, with tf.keras as Keras 3 (TF_USE_LEGACY_KERAS would make it tf_keras)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("TF_USE_LEGACY_KERAS", None)
-    subprocess.run([sys.executable, "-c", FIXTURE_CODE, directory], check=True, env=env, timeout=300,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return env
 
 
 def versions() -> dict[str, str]:

@@ -83,6 +83,13 @@ EAGER: dict[str, Measured] = {
         "tensorflow.compat.v1.disable_eager_execution", "tensorflow.compat.v1.enable_eager_execution",
         "tensorflow.compat.v1.disable_v2_behavior",
         ("tensorflow.io.gfile.", "tensorflow.io.gfile.GFile"),
+        "tensorflow.io.TFRecordOptions", "tensorflow.io.TFRecordWriter",
+        ("tensorflow.python_io.", "tensorflow.io.TFRecordWriter"),  # TF1's name for the record writer/options
+        ("tensorflow.train.Example", "tensorflow.train.Example"), ("tensorflow.train.Feature", "tensorflow.train.Example"),
+        ("tensorflow.train.Features", "tensorflow.train.Example"),
+        ("tensorflow.train.Int64List", "tensorflow.train.Example"),
+        ("tensorflow.train.FloatList", "tensorflow.train.Example"),
+        ("tensorflow.train.BytesList", "tensorflow.train.Example"),
         "tensorflow.io.gfile.exists", "tensorflow.io.gfile.listdir", "tensorflow.io.gfile.makedirs",
         ("tensorflow.compat.v1.gfile.", "tensorflow.compat.v1.gfile.Exists"),
         ("tensorflow.compat.v1.logging.", "tensorflow.compat.v1.logging.info"),
