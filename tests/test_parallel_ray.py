@@ -35,4 +35,5 @@ def test_ray_predictor_equals_single_process_predict_and_reports_failures(tmp_pa
         with pytest.raises(WorkerFailedError) as caught:
             list(predictor.predict_stream(x[i:i + 100] for i in range(0, 500, 100)))
     assert caught.value.lost == (2,) and "negative marker" in caught.value.worker_traceback
+    assert str(caught.value).endswith("failed in a Ray actor: ValueError: negative marker")
     assert not ray.is_initialized()

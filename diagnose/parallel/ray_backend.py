@@ -21,6 +21,7 @@ from diagnose.parallel.errors import RemoteTraceback, WorkerDiedError, WorkerFai
 from diagnose.parallel.inference import Preprocess, predict_rows
 from diagnose.parallel.model_source import ModelFactory, ensure_picklable, model_loader
 from diagnose.parallel.predictor import available_cores
+from diagnose.parallel.protocol import Failure
 
 
 class ModelHolder:
@@ -142,13 +143,14 @@ class RayPredictor:
     def _gather(self, futures: list[Any], unit: str, describe: Any, first_id: int = 0) -> list[Any]:
         """``ray.get`` every future; failures become ``WorkerFailedError``/``WorkerDiedError``."""
         ray = _import_ray()
-        outputs, failed, died, trace = [], [], [], None
+        outputs, failed, died, trace, summary = [], [], [], None, ""
         for offset, future in enumerate(futures):
             try:
                 outputs.append(ray.get(future))
             except ray.exceptions.RayTaskError as exc:
                 failed.append(first_id + offset)
                 trace = trace or str(exc)
+                summary = summary or Failure.of(getattr(exc, "cause", None) or exc).summary
             except ray.exceptions.RayActorError:
                 died.append(first_id + offset)
         if not failed and not died:
@@ -157,7 +159,7 @@ class RayPredictor:
         names = ", ".join(describe(i - first_id) if unit == "chunk" else describe(i) for i in lost)
         if failed:
             raise WorkerFailedError(
-                f"{names} failed in a Ray actor", unit=unit, lost=lost, worker_pid=None, worker_traceback=trace
+                f"{names} failed in a Ray actor: {summary}", unit=unit, lost=lost, worker_pid=None, worker_traceback=trace
             ) from RemoteTraceback(trace)
         raise WorkerDiedError(
             f"a Ray actor died; lost {len(lost)} {unit}(s): {names}",
