@@ -113,7 +113,7 @@ def test_table_imports_no_tensorflow() -> None:
 def test_live_measurement_agrees(tmp_path: Path) -> None:
     """Re-measure three APIs in fresh processes: fails if TensorFlow changes behaviour."""
     probes = [probe.BY_NAME[name] for name in LIVE]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
         results = list(pool.map(lambda p: probe.run_probe(p, str(tmp_path), hang_timeout=10.0), probes))
     verdicts = {p.name: r["verdict"] for p, r in zip(probes, results)}
     assert verdicts == {name: MEASURED[name]["verdict"] for name in LIVE}
