@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -24,15 +23,10 @@ pytestmark = pytest.mark.timeout(300)
 RUN_TIMEOUT_S = 240
 QUIET_S = 2
 
-HANGS = '''
+TF_HANG = '''
 import multiprocessing
-import os
-import signal
-import threading
-import time
 
 import numpy as np
-import pytest
 from tensorflow import keras
 
 model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(4)])
@@ -46,6 +40,16 @@ def predict_chunk(chunk):
 def test_fork_after_tf():
     with multiprocessing.get_context("fork").Pool(2) as pool:
         pool.map(predict_chunk, np.array_split(np.zeros((64, 8), dtype="float32"), 4))
+'''
+
+HANGS = '''
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+import pytest
 
 
 def slow_square(x):
@@ -127,23 +131,30 @@ def run_pytest(directory: Path, *args: str) -> Session:
     return Session(done.returncode, outcomes, failures, done.stdout + done.stderr, tag)
 
 
+EXPECTED = {
+    "test_lost_pool_worker": "failed",
+    "test_join_before_drain": "failed",
+    "test_busy_for_twice_the_quiet_period": "passed",
+    "test_plain": "passed",
+}
+
+
+def write_hangs(directory: Path) -> None:
+    (directory / "test_hangs.py").write_text(HANGS.replace("{busy_s}", str(2 * QUIET_S)))
+
+
 @pytest.fixture(scope="module")
 def hangs(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    """The hanging tests, guarded through the ini file (one also by its marker)."""
+    """The hanging tests, guarded through the ini file (one also by its marker), the TF one first."""
     directory = tmp_path_factory.mktemp("hangs")
-    (directory / "test_hangs.py").write_text(textwrap.dedent(HANGS.replace("{busy_s}", str(2 * QUIET_S))))
+    (directory / "test_a_tf_hang.py").write_text(TF_HANG)
+    write_hangs(directory)
     (directory / "pytest.ini").write_text(f"[pytest]\nhang_timeout = {QUIET_S}\n")
     return run_pytest(directory, "--hang-report-dir", str(directory / "reports"))
 
 
 def test_hanging_tests_fail_and_the_session_goes_on(hangs: Session) -> None:
-    assert hangs.outcomes == {
-        "test_fork_after_tf": "failed",
-        "test_lost_pool_worker": "failed",
-        "test_join_before_drain": "failed",
-        "test_busy_for_twice_the_quiet_period": "passed",
-        "test_plain": "passed",
-    }, hangs.output[-3000:]
+    assert hangs.outcomes == {"test_fork_after_tf": "failed", **EXPECTED}, hangs.output[-3000:]
     assert hangs.returncode == 1
 
 
@@ -154,7 +165,7 @@ def test_failure_names_the_cause_line_and_shows_worker_stacks(hangs: Session) ->
     assert "fix: start workers with multiprocessing.get_context('spawn')" in fork
     workers = [line for line in fork.splitlines() if line.startswith("  pid ") and "(worker" in line]
     assert len(workers) >= 2 * 2, "a reading line and a stack per worker"
-    assert "      predict_chunk (test_hangs.py:" in fork, "a worker's own frame in its stack"
+    assert "      predict_chunk (test_a_tf_hang.py:" in fork, "a worker's own frame in its stack"
     drain = hangs.failures["test_join_before_drain"]
     assert drain.startswith("predlint hang guard (call): hung: join before drain; DLK401 — test_hangs.py:")
     assert "QueueFeederThread" in drain and "(feeder, parent " in drain
@@ -167,6 +178,14 @@ def test_failure_names_the_cause_line_and_shows_worker_stacks(hangs: Session) ->
 
 def test_no_process_of_the_session_survives(hangs: Session) -> None:
     assert tagged(hangs.tag) == []
+
+
+def test_each_xdist_worker_guards_its_tests(tmp_path: Path) -> None:
+    write_hangs(tmp_path)
+    session = run_pytest(tmp_path, "-n", "2", "--hang-timeout", str(QUIET_S))
+    assert session.outcomes == EXPECTED, session.output[-3000:]
+    assert "hung: join before drain; DLK401" in session.failures["test_join_before_drain"]
+    assert tagged(session.tag) == []
 
 
 def test_guard_is_off_without_a_limit_and_reads_a_sleep(tmp_path: Path) -> None:
