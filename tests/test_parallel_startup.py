@@ -35,22 +35,29 @@ def run_script(tmp_path, source: str, timeout: float) -> tuple[str, str]:
     return stdout, stderr
 
 
+HELPERS = """
+import time
+
+def slow(batch):  # preprocess defined outside the main script
+    time.sleep(0.05)
+    return batch * 2.0
+"""
+
 MAIN_IMPORTS = """
-    import os, time
+    import os
     import numpy as np
     from diagnose.parallel import predict_chunked
-    from diagnose.bench.workloads import to_float  # a preprocess defined outside this script
+    from helpers import slow
 
     with open("imported-by.txt", "a") as log:  # every process that imports this script says so
         log.write(f"{os.getpid()}\\n")
 
     class Linear:
         def predict_on_batch(self, batch):
-            time.sleep(0.02)
-            return batch.reshape(len(batch), -1)[:, :2]
+            return batch[:, :2]
 
     if __name__ == "__main__":
-        predict_chunked(Linear(), np.zeros((4000, 4), np.uint8), workers=2, batch_size=8, preprocess=to_float,
+        predict_chunked(Linear(), np.zeros((1600, 4), np.float32), workers=2, batch_size=8, preprocess=slow,
                         verbose=1)
         print(os.getpid())
 """
@@ -58,8 +65,11 @@ MAIN_IMPORTS = """
 
 @pytest.mark.timeout(120)
 def test_workers_do_not_re_import_the_main_script(tmp_path):
+    (tmp_path / "helpers.py").write_text(HELPERS)
     stdout, stderr = run_script(tmp_path, MAIN_IMPORTS, timeout=110)
     assert "starting 2 preprocessing workers" in stderr
+    prepared = int(stderr.split(" prepared by workers")[0].rsplit(", ", 1)[1])
+    assert prepared > 0  # the workers did start, and took work
     importers = (tmp_path / "imported-by.txt").read_text().split()
     assert importers == [stdout.strip()]
 
