@@ -100,6 +100,13 @@ def test_guarded_sleep():
 
 def test_unguarded_sleep():
     time.sleep(2)
+
+
+@pytest.mark.hang_timeout(60, cap=1)
+def test_busy_past_the_cap():
+    started = time.monotonic()
+    while time.monotonic() - started < 3:
+        sum(range(10_000))
 '''
 
 
@@ -188,11 +195,15 @@ def test_each_xdist_worker_guards_its_tests(tmp_path: Path) -> None:
     assert tagged(session.tag) == []
 
 
-def test_guard_is_off_without_a_limit_and_reads_a_sleep(tmp_path: Path) -> None:
+def test_guard_is_off_without_a_limit_reads_a_sleep_and_caps(tmp_path: Path) -> None:
     (tmp_path / "test_sleeps.py").write_text(SLEEPS)
     session = run_pytest(tmp_path)
-    assert session.outcomes == {"test_guarded_sleep": "failed", "test_unguarded_sleep": "passed"}, session.output
+    assert session.outcomes == {
+        "test_guarded_sleep": "failed", "test_unguarded_sleep": "passed", "test_busy_past_the_cap": "failed"
+    }, session.output
     assert "hint: every thread was in time.sleep" in session.failures["test_guarded_sleep"]
+    capped = session.failures["test_busy_past_the_cap"]
+    assert capped.startswith("predlint hang guard (call): timeout: still making progress when --hang-cap (1 s)")
     assert tagged(session.tag) == []
 
 

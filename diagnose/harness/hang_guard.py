@@ -1,5 +1,5 @@
-"""The hang guard behind predlint's pytest plugin: a thread in the pytest process that watches the
-processes one test phase runs in, and when they stop progressing takes every process's stacks,
+"""The hang guard behind predlint's pytest plugin: one thread in the pytest process that watches the
+processes of one test phase at a time, and when they stop progressing takes every process's stacks,
 diagnoses the hang as ``repro`` does, stops the test's pools and kills the test's processes.
 
 The tree is the pytest process itself and its descendants, but those the session had before the
@@ -15,10 +15,12 @@ from __future__ import annotations
 import gc
 import multiprocessing.pool
 import os
+import queue
 import stat
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -31,84 +33,113 @@ from diagnose.harness.evidence import ReproReport
 from diagnose.harness.exitcodes import exit_code_for
 from diagnose.harness.roles import assign_roles
 from diagnose.harness.tree import Totals, TreeSampler, find_marked
-from diagnose.harness.treekill import Cleanup, kill_tree
+from diagnose.harness.treekill import kill_tree
 from diagnose.harness.watchdog import SAMPLE_INTERVAL_S, TAIL_BYTES, ProgressClock
 
 POOL_STOP_S = 3.0
 _STDIO = (1, 2)
 
 
+@dataclass
+class Phase:
+    """One test phase to watch: ``quiet_s`` without progress is a hang, ``cap_s`` a hard limit even
+    while busy (either may be None). ``report`` is set when the guard fired; ``error`` when the
+    guard itself failed."""
+
+    quiet_s: float | None
+    cap_s: float | None
+    run_id: str
+    test_id: str
+    test_file: str
+    report_dir: Path
+    started: float = field(default_factory=time.time)
+    report: ReproReport | None = None
+    error: str | None = None
+    older: frozenset[int] = frozenset()
+    ended: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def sampler(self) -> TreeSampler:
+        """The test's tree: the pytest process and its descendants but the ``older`` ones, and any
+        process carrying the phase's marker."""
+        return TreeSampler(os.getpid(), partial(find_marked, self.run_id, self.started), excluded=self.older)
+
+
 class HangGuard(threading.Thread):
-    """Watches one test phase: ``quiet_s`` without progress is a hang, ``cap_s`` a hard limit even
-    while busy (either may be None). When one is reached, ``report`` is set (the full report, also
-    written to ``report_dir``) and ``wake`` is called, unless the phase already ended."""
+    """One thread for the whole session, watching one phase at a time (a thread per phase would cost
+    each test a thread start). When a phase's limit is reached it takes the stacks, stops the test's
+    pools, kills its tree, diagnoses, writes the report and calls ``wake``, unless the phase ended."""
 
-    def __init__(
-        self,
-        quiet_s: float | None,
-        cap_s: float | None,
-        run_id: str,
-        test_id: str,
-        test_file: str,
-        report_dir: Path,
-        wake: Callable[[], None],
-    ) -> None:
+    def __init__(self, wake: Callable[[], None]) -> None:
         super().__init__(daemon=True, name="predlint-hang-guard")
-        self.quiet_s, self.cap_s = quiet_s, cap_s
-        self.run_id, self.test_id, self.test_file, self.report_dir = run_id, test_id, test_file, report_dir
         self.wake = wake
-        self.report: ReproReport | None = None
-        self.error: str | None = None
-        self._since = time.time()
-        self._older = frozenset(p.pid for p in psutil.Process().children(recursive=True))
-        self._stopping = threading.Event()
+        self._phases: queue.SimpleQueue[Phase | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._diagnosing: Phase | None = None
+        self._clock_offset = 0.0
 
-    def stop(self) -> None:
-        """The phase ended: stop watching (a diagnosis under way finishes first, without waking)."""
+    def begin(self, phase: Phase) -> None:
+        self._phases.put(phase)
+
+    def end(self, phase: Phase) -> None:
+        """The phase ended: stop watching it (a diagnosis under way finishes first, without waking)."""
         with self._lock:
-            self._stopping.set()
-        self.join()
+            phase.ended.set()
+            diagnosing = self._diagnosing is phase
+        if diagnosing:
+            phase.done.wait()
 
-    def sweep(self) -> Cleanup:
-        """After a hang: kill whatever of the test's tree the test started after the guard's kill."""
-        return kill_tree(self._sampler())
+    def close(self) -> None:
+        self._phases.put(None)
 
     def run(self) -> None:
-        try:
-            report = self._watch()
-        except Exception as exc:  # a guard that fails must not take the session down: say so instead
-            self.error = f"predlint hang guard stopped watching: {type(exc).__name__}: {exc}"
-            return
-        if report is None:
-            return
-        with self._lock:
-            self.report = report
-            if not self._stopping.is_set():
-                self.wake()
+        self._clock_offset = _thread_start() - time.time()
+        while (phase := self._phases.get()) is not None:
+            try:
+                self._watch(phase)
+            except Exception as exc:  # a guard that fails must not take the session down: say so instead
+                phase.error = f"predlint hang guard stopped watching: {type(exc).__name__}: {exc}"
+            finally:
+                with self._lock:
+                    self._diagnosing = None
+                phase.done.set()
 
-    def _sampler(self) -> TreeSampler:
-        return TreeSampler(os.getpid(), partial(find_marked, self.run_id, self._since), excluded=self._older)
-
-    def _watch(self) -> ReproReport | None:
-        sampler = self._sampler()
+    def _watch(self, phase: Phase) -> None:
+        born = phase.started + self._clock_offset  # on psutil's clock for process start times
         started = time.monotonic()
-        clock = ProgressClock(self._totals(sampler), output_bytes(), 0.0)
-        while not self._stopping.wait(SAMPLE_INTERVAL_S):
+        if phase.ended.wait(SAMPLE_INTERVAL_S):
+            return  # a phase this short costs next to nothing: most tests end here
+        phase.older = frozenset(_children_before(born))
+        sampler = phase.sampler()
+        clock = ProgressClock(self._totals(sampler), output_bytes(), time.monotonic() - started)
+        while not phase.ended.wait(SAMPLE_INTERVAL_S):
             now = time.monotonic() - started
             clock.observe(self._totals(sampler), output_bytes(), now)
-            if self.quiet_s and now - clock.progress_at >= self.quiet_s:
-                return self._end(sampler, "hung", now, clock.progress_at)
-            if self.cap_s and now >= self.cap_s:
-                return self._end(sampler, "timeout", now, None)
-        return None
+            if phase.quiet_s and now - clock.progress_at >= phase.quiet_s:
+                state, progress_at = "hung", clock.progress_at
+            elif phase.cap_s and now >= phase.cap_s:
+                state, progress_at = "timeout", None
+            else:
+                continue
+            with self._lock:
+                if phase.ended.is_set():
+                    return
+                self._diagnosing = phase
+            report = self._end(phase, sampler, state, now, progress_at)
+            with self._lock:
+                phase.report = report
+                if not phase.ended.is_set():
+                    self.wake()
+            return
 
     def _totals(self, sampler: TreeSampler) -> Totals:
         """The tree's totals without the guard thread's own CPU time and I/O."""
         totals = sampler.sample()
         return Totals(totals.cpu_s - time.thread_time(), totals.io_bytes - _own_io_bytes(), totals.pids)
 
-    def _end(self, sampler: TreeSampler, state: str, now: float, progress_at: float | None) -> ReproReport:
+    def _end(
+        self, phase: Phase, sampler: TreeSampler, state: str, now: float, progress_at: float | None
+    ) -> ReproReport:
         """Stacks of every live process, then stop the test's pools and kill its tree, then diagnose."""
         live = sampler.live_pids()
         dump = stacks.collect(live, None)
@@ -122,11 +153,14 @@ class HangGuard(threading.Thread):
             record.threads = dump.threads.get(record.pid, [])
         assign_roles(processes, os.getpid())
         root = next(p for p in processes if p.pid == os.getpid())
-        evidence = Evidence(state, None, root, processes, tail, self.quiet_s or 0.0)
-        found = diagnose(evidence, self.test_file, os.getcwd(), "--hang-timeout")
+        evidence = Evidence(state, None, root, processes, tail, phase.quiet_s or 0.0)
+        found = diagnose(evidence, phase.test_file, os.getcwd(), "--hang-timeout")
+        if state == "timeout":  # the classifier names repro's option
+            found.verdict = replace(found.verdict, what=f"timeout: still making progress when --hang-cap "
+                                                        f"({phase.cap_s:g} s) expired")
         report = ReproReport(
             command="pytest",
-            target=[self.test_id],
+            target=[phase.test_id],
             verdict=found.verdict,
             elapsed_s=now,
             detected_after_s=now,
@@ -146,8 +180,31 @@ class HangGuard(threading.Thread):
         )
         from diagnose.report.repro import write_report
 
-        write_report(report, self.report_dir, self.test_id)
+        write_report(report, phase.report_dir, phase.test_id)
         return report
+
+
+def _thread_start() -> float:
+    """When the calling thread started, on psutil's clock for process start times (boot time plus
+    kernel ticks; ``time.time()`` differs from it by up to a second)."""
+    try:
+        with open("/proc/thread-self/stat", encoding="ascii") as handle:
+            ticks = int(handle.read().rsplit(")", 1)[1].split()[19])  # field 22: starttime
+    except (OSError, IndexError, ValueError):
+        return time.time()
+    return psutil.boot_time() + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children_before(moment: float) -> list[int]:
+    """The pytest process's descendants that started before ``moment``: not the test's."""
+    older = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.create_time() < moment:
+                older.append(child.pid)
+        except psutil.Error:
+            continue
+    return older
 
 
 def stop_pools(pids: set[int]) -> list[multiprocessing.pool.Pool]:

@@ -27,6 +27,7 @@ HANG_SIGNAL = signal.SIGUSR2  # pytest-timeout's signal method uses SIGALRM; the
 MARKER = "hang_timeout"
 DEFAULT_REPORT_DIR = "reports"
 _FAILURES = pytest.StashKey[dict]()
+_GUARD = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,12 +79,14 @@ def _seconds(value: Any, where: str) -> float | None:
 
 def _session_limits(config: pytest.Config) -> tuple[float | None, float | None]:
     """The command line's limits, else the ini file's."""
-    quiet = config.getoption("hang_timeout")
-    cap = config.getoption("hang_cap")
-    return (
-        _seconds(quiet, "--hang-timeout") if quiet is not None else _seconds(config.getini("hang_timeout"), "hang_timeout"),
-        _seconds(cap, "--hang-cap") if cap is not None else _seconds(config.getini("hang_cap"), "hang_cap"),
-    )
+    return _option_or_ini(config, "hang_timeout"), _option_or_ini(config, "hang_cap")
+
+
+def _option_or_ini(config: pytest.Config, name: str) -> float | None:
+    value = config.getoption(name)
+    if value is not None:
+        return _seconds(value, "--" + name.replace("_", "-"))
+    return _seconds(config.getini(name), name)
 
 
 def _limits(item: pytest.Item) -> tuple[float | None, float | None]:
@@ -113,40 +116,56 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, Any]:
 
 
 def _guarded(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
-    """Run one phase under a guard, when the test has a limit and runs in the main thread."""
+    """Run one phase under the guard, when the test has a limit and runs in the main thread."""
     quiet, cap = _limits(item)
     if not (quiet or cap) or threading.current_thread() is not threading.main_thread():
         return (yield)
-    _require_harness()
-    from diagnose.harness.hang_guard import HangGuard
+    from diagnose.harness.hang_guard import Phase
     from diagnose.harness.tree import MARKER_ENV
 
-    run_id = uuid.uuid4().hex
-    guard = HangGuard(quiet, cap, run_id, item.nodeid, str(item.path), _report_dir(item.config), _wake_main_thread)
+    guard = _session_guard(item.config)
+    watched = Phase(quiet, cap, uuid.uuid4().hex, item.nodeid, str(item.path), _report_dir(item.config))
     previous_handler = signal.signal(HANG_SIGNAL, _interrupt)
     previous_marker = os.environ.get(MARKER_ENV)
-    os.environ[MARKER_ENV] = run_id  # children the test spawns carry it: re-parented ones are still found
-    guard.start()
+    os.environ[MARKER_ENV] = watched.run_id  # children the test spawns carry it: re-parented ones are still found
+    guard.begin(watched)
     try:
         return (yield)
     finally:
-        guard.stop()
+        guard.end(watched)
         signal.signal(HANG_SIGNAL, previous_handler)
         _restore(MARKER_ENV, previous_marker)
-        _record(item, phase, guard)
+        _record(item, phase, watched)
 
 
-def _record(item: pytest.Item, phase: str, guard: Any) -> None:
+def _session_guard(config: pytest.Config) -> Any:
+    """The session's guard thread, started at the first guarded phase."""
+    if _GUARD not in config.stash:
+        _require_harness()
+        from diagnose.harness.hang_guard import HangGuard
+
+        config.stash[_GUARD] = HangGuard(_wake_main_thread)
+        config.stash[_GUARD].start()
+    return config.stash[_GUARD]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _GUARD in config.stash:
+        config.stash[_GUARD].close()
+
+
+def _record(item: pytest.Item, phase: str, watched: Any) -> None:
     """After a phase the guard failed: kill what the test started since, and keep the failure text."""
-    if guard.error:
-        item.add_report_section(phase, "predlint hang guard", guard.error)
-    if guard.report is None:
+    if watched.error:
+        item.add_report_section(phase, "predlint hang guard", watched.error)
+    if watched.report is None:
         return
+    from diagnose.harness.treekill import kill_tree
     from diagnose.report.hang_failure import failure_text
 
-    late = guard.sweep()
-    guard.report.survivors = late.survivors
-    item.config.stash[_FAILURES][(item.nodeid, phase)] = failure_text(guard.report, phase)
+    late = kill_tree(watched.sampler())
+    watched.report.survivors = late.survivors
+    item.config.stash[_FAILURES][(item.nodeid, phase)] = failure_text(watched.report, phase)
 
 
 def _restore(name: str, value: str | None) -> None:

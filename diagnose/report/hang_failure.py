@@ -78,4 +78,6 @@ def _cleanup_line(report: ReproReport) -> str:
     if report.survivors:
         return f"cleanup FAILED: still alive: {', '.join(str(s['pid']) for s in report.survivors)}"
     killed = sum(1 for p in report.processes if p.alive and p.role != "main")
+    if not killed:
+        return "cleanup: the test had no process of its own left to kill; pytest goes on"
     return f"cleanup: the test's {killed} running process(es) were killed, none survived; pytest goes on"
