@@ -51,9 +51,14 @@ def test_measurement_still_holds() -> None:
     ({"pyproject.toml": '[project]\ndependencies = ["keras>=3.0", "tensorflow>=2.16"]\n'}, 3, False),
     ({"requirements.txt": "tensorflow\nnumpy\n"}, None, False),  # unpinned: nothing said
     ({"README.md": "needs tensorflow==1.15"}, None, False),  # prose is not a declaration
+    ({"prespecified.yml": "name: env\ndependencies:\n  - tensorflow==2.8.0\n"}, 2, False),  # any conda env file
+    ({"ci.yml": "steps:\n  - run: pip install tensorflow==1.15\n"}, None, False),  # not an environment file
+    ({"setup.py": "reqs = open('docker/requirements-tf.txt').read()", "docker/requirements-tf.txt": "tensorflow==2.19\n"},
+     3, False),  # the file setup.py reads
 ])
 def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: bool) -> None:
     for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     found = declared(tmp_path)
     assert (found.version, found.tf1) == (version, tf1), found.evidence

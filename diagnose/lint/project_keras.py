@@ -18,8 +18,9 @@ from diagnose.lint.config import Settings
 from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, keras_path_version
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
-DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "setup.py", "setup.cfg", "pyproject.toml",
-                     "environment*.yml", "environment*.yaml", "conda*.yml", "Pipfile")
+DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "setup.py", "setup.cfg", "pyproject.toml", "*.yml",
+                     "*.yaml", "Pipfile")
+NAMED_REQUIREMENTS = re.compile(r"""["']([\w./-]*requirements[\w.-]*\.txt)["']""")  # files setup.py reads
 SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "site-packages",
              "__pycache__", "build", "dist", ".eggs"}
 MAX_SCANNED_FILES = 5000
@@ -106,24 +107,35 @@ def own_generator_methods(root: Path) -> frozenset[str]:
 def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
     """(Keras version, evidence, TF1) for every pin of tensorflow / keras / tf_keras the project declares."""
     out = []
-    for pattern in DECLARATION_GLOBS:
-        for path in sorted(root.glob(pattern)):
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for match in REQUIREMENT.finditer(text):
-                name = match.group("name").lower().replace("_", "-")
-                spec = " ".join(match.group("spec").split()).rstrip(",")
-                version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
-                if version or tf1:
-                    where = f"{path.relative_to(root).as_posix()}: {match.group('name')}{spec}"
-                    out.append((version, f"{where} (Keras {version})" if version else where, tf1))
-            for spec in PYTHON_REQUIRES.findall(text):
-                _, high = _bounds(spec, conda=False)
-                if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
-                    out.append((2, f"{path.relative_to(root).as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False))
+    for path in _declaration_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if path.suffix in (".yml", ".yaml") and "dependencies:" not in text:
+            continue  # only conda environment files declare packages
+        for match in REQUIREMENT.finditer(text):
+            name = match.group("name").lower().replace("_", "-")
+            spec = " ".join(match.group("spec").split()).rstrip(",")
+            version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
+            if version or tf1:
+                where = f"{path.relative_to(root).as_posix()}: {match.group('name')}{spec}"
+                out.append((version, f"{where} (Keras {version})" if version else where, tf1))
+        for spec in PYTHON_REQUIRES.findall(text):
+            _, high = _bounds(spec, conda=False)
+            if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
+                out.append((2, f"{path.relative_to(root).as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False))
     return out
+
+
+def _declaration_files(root: Path) -> list[Path]:
+    """The project's requirement files, and those its ``setup.py`` names (``docker/.../requirements.txt``)."""
+    files = sorted({path for pattern in DECLARATION_GLOBS for path in root.glob(pattern) if path.is_file()})
+    setup = root / "setup.py"
+    if setup.is_file():
+        named = NAMED_REQUIREMENTS.findall(setup.read_text(encoding="utf-8", errors="replace"))
+        files += [root / name for name in named if (root / name).is_file() and root / name not in files]
+    return files
 
 
 def _pin_meaning(name: str, spec: str, conda: bool) -> tuple[int | None, bool]:
