@@ -18,6 +18,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -125,17 +126,20 @@ def _guarded(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
 
     guard = _session_guard(item.config)
     watched = Phase(quiet, cap, uuid.uuid4().hex, item.nodeid, str(item.path), _report_dir(item.config))
-    previous_handler = signal.signal(HANG_SIGNAL, _interrupt)
+    previous_handler = signal.signal(HANG_SIGNAL, partial(_interrupt, watched))
     previous_marker = os.environ.get(MARKER_ENV)
     os.environ[MARKER_ENV] = watched.run_id  # children the test spawns carry it: re-parented ones are still found
     guard.begin(watched)
     try:
         return (yield)
     finally:
-        guard.end(watched)
-        signal.signal(HANG_SIGNAL, previous_handler)
-        _restore(MARKER_ENV, previous_marker)
-        _record(item, phase, watched)
+        try:
+            guard.end(watched)  # the guard's signal may interrupt this very call: the rest still runs
+        finally:
+            watched.ended.set()
+            signal.signal(HANG_SIGNAL, previous_handler)
+            _restore(MARKER_ENV, previous_marker)
+            _record(item, phase, watched)
 
 
 def _session_guard(config: pytest.Config) -> Any:
@@ -186,8 +190,11 @@ def _wake_main_thread() -> None:
     signal.pthread_kill(threading.main_thread().ident, HANG_SIGNAL)
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    pytest.fail("predlint hang guard: the test hung (the verdict follows in the report)", pytrace=False)
+def _interrupt(watched: Any, signum: int, frame: Any) -> None:
+    """Raise out of whatever the test is blocked in, once per phase, never after the phase ended."""
+    if not watched.ended.is_set():
+        watched.ended.set()
+        pytest.fail("predlint hang guard: the test hung (the verdict follows in the report)", pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
