@@ -99,7 +99,9 @@ def _imports_candidate(source: bytes, path: str, settings: Settings) -> bool:
     runs Keras: calls into it can make findings here."""
     from diagnose.lint.project import project_of
 
-    return project_of(path, _src(settings)).imports_candidate(source, os.path.abspath(path), may_match)
+    from diagnose.lint.project import creates_processes
+
+    return project_of(path, _src(settings)).imports_candidate(source, os.path.abspath(path), creates_processes)
 
 
 def _inherited_start_method(events: list, walker, index, settings: Settings) -> str | None:

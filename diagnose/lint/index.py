@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
 from diagnose.lint.names import (
+    canonical_module,
     collect_imports,
     dotted,
     is_tf_name,
@@ -29,6 +30,8 @@ MANAGER_BASES = {"multiprocessing.managers.BaseManager", "multiprocessing.manage
 # A receiver of predict/fit named like this is taken for a Keras model (``est.predict`` is not).
 MODEL_NAME = re.compile(r"model|net|keras|predictor|classifier|regressor|autoencoder|encoder|decoder", re.IGNORECASE)
 GRAPH_MODE_MARKERS = {"disable_eager_execution", "disable_v2_behavior", "placeholder", "Session", "InteractiveSession"}
+# Names whose use makes a function worth walking from another module (the libraries the rules model).
+RELEVANT_ROOTS = {"multiprocessing", "concurrent", "joblib", "tensorflow", "keras", "tf_keras"}
 MODEL_METHODS = {"predict", "predict_on_batch", "predict_generator", "fit", "fit_generator",
                  "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
 
@@ -147,10 +150,47 @@ class ModuleIndex:
         for info in self.classes.values():
             self._classify(info, set())
         self._reach_cache: dict[ast.AST, bool] = {}
+        self._relevant: dict[ast.AST, bool] = {}
         self._model_attrs: dict[str, frozenset[str]] = {}
         self.module_constants: dict[str, ast.expr] = {  # NAME = <expr> at module level (the last one wins)
             stmt.targets[0].id: stmt.value for stmt in tree.body
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)}
+
+    def is_relevant(self, info: FunctionInfo, depth: int = 0) -> bool:
+        """Whether walking a function (a method: its class) can record a fact: it names multiprocessing,
+        concurrent.futures, joblib, queue, TF or Keras, calls a Keras run method, or calls a function (here or
+        in a project module that matters) that is relevant. Decided once per function."""
+        key = info.node
+        if key not in self._relevant:
+            self._relevant[key] = False  # recursion: no
+            nodes = [n for m in self.classes[info.class_name].methods.values() for n in own_nodes(m.node)] \
+                if info.class_name in self.classes else list(own_nodes(info.node))
+            self._relevant[key] = any(self._relevant_node(node, depth) for node in nodes)
+        return self._relevant[key]
+
+    def _relevant_node(self, node: ast.AST, depth: int) -> bool:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:
+            return True
+        if isinstance(node, ast.keyword) and node.arg in ("use_multiprocessing", "workers"):
+            return True
+        if not isinstance(node, ast.Name):
+            return False  # an attribute chain is judged by the name it starts from
+        qualname = self.imports.get(node.id)
+        if qualname is None:
+            callee = self.functions.get(node.id)
+            return callee is not None and depth < 3 and self.is_relevant(callee, depth + 1)
+        qualname = canonical_module(qualname)
+        if qualname.split(".")[0] in RELEVANT_ROOTS:
+            return True
+        if self.project is None:
+            return False
+        located = self.project.locate(qualname, self.path)
+        return located is not None and located[0] != self.path and self.project.mentions_libraries(located[0])
+
+    @cached_property
+    def keras_hint(self) -> int | None:
+        """:meth:`keras_version_hint`, computed once."""
+        return self.keras_version_hint()
 
     @cached_property
     def runs_as_main(self) -> bool:
@@ -246,14 +286,40 @@ class ModuleIndex:
                 self._classify(parent, seen)
                 if parent.keras_kind:
                     info.keras_kind, info.keras_version = parent.keras_kind, parent.keras_version
+            else:
+                parent = self._project_class(base)
+                if parent is not None and parent.owner is not None:
+                    parent.owner._classify(parent, set())
+                    if parent.keras_kind:
+                        info.keras_kind, info.keras_version = parent.keras_kind, parent.keras_version
+
+    def _project_class(self, base: ast.expr) -> ClassInfo | None:
+        """A base class defined in another module of the project."""
+        qualname = resolve(base, self.imports) if self.project is not None else None
+        member = self.project.member(qualname, self.path) if qualname else None  # type: ignore[union-attr]
+        return member.cls if member is not None else None
+
+    def _derives_from(self, info: ClassInfo, names: set[str], depth: int = 0) -> bool:
+        """Whether a class derives from one of the library classes ``names``, through bases defined here or
+        in other modules of the project."""
+        for base in info.node.bases:
+            if resolve(base, self.imports) in names:
+                return True
+            if depth >= 5:
+                continue
+            parent = self.classes.get(base.id) if isinstance(base, ast.Name) else None
+            parent = parent if parent is not None and parent is not info else self._project_class(base)
+            if parent is not None and parent.owner is not None and parent.owner._derives_from(parent, names, depth + 1):
+                return True
+        return False
 
     def is_process_class(self, info: ClassInfo) -> bool:
         """A subclass of ``multiprocessing.Process``: creating one creates a process running its ``run``."""
-        return any(resolve(b, self.imports) == "multiprocessing.Process" for b in info.node.bases)
+        return self._derives_from(info, {"multiprocessing.Process"})
 
     def is_manager_class(self, info: ClassInfo) -> bool:
         """A subclass of ``multiprocessing.managers.BaseManager``: starting it forks a server process."""
-        return any(resolve(b, self.imports) in MANAGER_BASES for b in info.node.bases)
+        return self._derives_from(info, MANAGER_BASES)
 
     def manager_registrations(self, class_name: str) -> list[ast.Call]:
         """``Manager.register("Name", callable)`` calls: what the manager's server process runs."""

@@ -26,6 +26,11 @@ from diagnose.lint.names import STAR_EXPORTS, TF_ROOTS
 MODELLED_ROOTS = {*TF_ROOTS, "multiprocessing", "multiprocess", "concurrent", "queue", "functools", "itertools",
                   "os", "joblib", "billiard", "torch", "pathos", "numpy", "sys", "typing", "__future__"}
 MAX_MODULE_BYTES = 2_000_000
+PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Parallel)\(|BaseManager|use_multiprocessing"
+                           rb"|os\.fork\(|Enqueuer\(")
+TOP_LEVEL_CALL = re.compile(rb"^(?!(?:if|for|while|with|def|class|print|assert|del|return|raise|import|from)\b)"
+                            rb"[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(", re.MULTILINE)  # ``main()``, ``Server().main()``
+MAX_HOPS = 3  # how many imports away a module's facts are followed
 IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t(]+)|import[ \t]+([\w., \t]+))",
                          re.MULTILINE)
 START_METHOD_CALL = re.compile(rb"set_start_method\(\s*(?:method\s*=\s*)?[\"'](\w+)[\"']")
@@ -71,7 +76,12 @@ class Project:
     used: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (mtime, size, digest) read
     summaries: dict[tuple, Any] = field(default_factory=dict)  # (path, digest, settings) -> ModuleSummary
     summarising: set[str] = field(default_factory=set)  # modules whose summary is being computed (cycles)
-    matching: dict[str, tuple[tuple[int, int], bool]] = field(default_factory=dict)  # path -> (stat, may match)
+    matching: dict[tuple[str, Callable], tuple[tuple[int, int], bool]] = field(default_factory=dict)
+    located: dict[tuple[str | None, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # modules consulted, not parsed
+    parsing: set[str] = field(default_factory=set)  # modules being parsed and indexed (import cycles)
+    mattering: dict[tuple[str, int], bool] = field(default_factory=dict)  # can it contribute a fact
+    effecting: dict[tuple[str, int], bool] = field(default_factory=dict)  # may importing it have effects
 
     # ----- files ------------------------------------------------------------------------------------
     def load(self, path: str) -> Module | None:
@@ -83,7 +93,13 @@ class Project:
         stat = (info.st_mtime_ns, info.st_size)
         module = self.modules.get(path)
         if module is None or module.stat != stat:
-            module = self._parse(path, stat) if info.st_size <= MAX_MODULE_BYTES else None
+            if path in self.parsing:
+                return None  # asked for while it is being indexed (a base class imported in a cycle)
+            self.parsing.add(path)
+            try:
+                module = self._parse(path, stat) if info.st_size <= MAX_MODULE_BYTES else None
+            finally:
+                self.parsing.discard(path)
             self.modules[path] = module
         if module is not None:
             self.used[path] = (*module.stat, module.digest)
@@ -117,21 +133,61 @@ class Project:
         return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
     def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool]) -> bool:
-        """Whether a file that cannot hold a finding by itself imports a project module that can (whose
-        bytes pass ``matches``): then a call into it may make one here. Reads imported files, parses none."""
-        return any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
+        """Whether a file that cannot hold a finding by itself calls something at import time (a statement
+        at column 0 that is a call) and imports a project module that can hold one (whose bytes pass
+        ``matches``): then the call may make a finding here. Reads imported files, parses none."""
+        return TOP_LEVEL_CALL.search(source) is not None and any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
                    for located in self._imported_files(source, path))
 
-    def _bytes_match(self, path: str, matches: Callable[[bytes], bool]) -> bool:
+    def matters(self, path: str) -> bool:
+        """Whether a module can contribute a fact: its bytes mention what a rule needs (TF, Keras,
+        multiprocessing, ...) or it imports a project module that matters. Decided from bytes and import
+        lines, without parsing; modules that do not matter are neither parsed nor walked."""
+        if os.path.basename(path) == "__init__.py":
+            return True  # a package's __init__ mostly routes names (re-exports): followed to where they live
+        return self._closure(path, _may_contribute, self.mattering, hops=1)
+
+    def may_start_runtime(self, path: str) -> bool:
+        """Whether importing a module may start the TF runtime or set the start method (itself or through
+        the project modules it imports): only then is its import-time summary computed."""
+        return self._closure(path, _mentions_effects, self.effecting)
+
+    def _closure(self, path: str, matches: Callable[[bytes], bool], known: dict[tuple[str, int], bool],
+                 hops: int = MAX_HOPS) -> bool:
+        """Whether a module's bytes, or those of a project module it imports (at most ``hops`` imports
+        away: dense import graphs, like the standard library's, would make everything reachable), match."""
+        key = (path, hops)
+        if key in known:
+            return known[key]
+        known[key] = False  # while deciding: an import cycle adds nothing
         try:
-            info = os.stat(path)
-            key = (info.st_mtime_ns, info.st_size)
-            if self.matching.get(path, (None,))[0] != key:
-                with open(path, "rb") as handle:
-                    self.matching[path] = (key, info.st_size <= MAX_MODULE_BYTES and matches(handle.read()))
+            with open(path, "rb") as handle:
+                source = handle.read(MAX_MODULE_BYTES + 1)
         except OSError:
             return False
-        return self.matching[path][1]
+        result = len(source) <= MAX_MODULE_BYTES and (matches(source) or hops > 0 and any(
+            located is not None and located[0] != path and self._closure(located[0], matches, known, hops - 1)
+            for located in self._imported_files(source, path)))
+        known[key] = result
+        return result
+
+    def mentions_libraries(self, path: str) -> bool:
+        """Whether the module itself names a library the rules model (its bytes, read once)."""
+        return self._bytes_match(path, mentions_libraries)
+
+    def _bytes_match(self, path: str, matches: Callable[[bytes], bool]) -> bool:
+        """Whether a file's bytes pass ``matches`` (remembered per file version and predicate)."""
+        try:
+            info = os.stat(path)
+            stat = (info.st_mtime_ns, info.st_size)
+            known = self.matching.get((path, matches))
+            if known is None or known[0] != stat:
+                with open(path, "rb") as handle:
+                    known = (stat, info.st_size <= MAX_MODULE_BYTES and matches(handle.read()))
+                self.matching[(path, matches)] = known
+        except OSError:
+            return False
+        return known[1]
 
     def entry_start_method(self, path: str) -> str | None:
         """The start method the project's entry scripts (files with a main guard) that import the module at
@@ -184,6 +240,15 @@ class Project:
     def locate(self, qualname: str, importer: str | None) -> tuple[str, list[str]] | None:
         """The file of the project module a dotted name (``.models.load`` for a relative one) lives in, and
         the attribute path below it; None when it is not the project's. Reads no file."""
+        key = (os.path.dirname(importer) if importer else None, qualname)
+        if key not in self.located:
+            found = self._locate(qualname, importer)
+            inside = found[0][len(self.root):].split(os.sep) if found is not None else []
+            self.located[key] = None if MODELLED_ROOTS.intersection(inside) else found  # their source is modelled
+        found = self.located[key]
+        return (found[0], list(found[1])) if found is not None else None
+
+    def _locate(self, qualname: str, importer: str | None) -> tuple[str, list[str]] | None:
         level = len(qualname) - len(qualname.lstrip("."))
         parts = [p for p in qualname[level:].split(".") if p]
         if level:
@@ -201,10 +266,32 @@ class Project:
         return None
 
     def find(self, qualname: str, importer: str | None) -> tuple[Module, list[str]] | None:
-        """The project module a dotted name lives in (parsed), and the attribute path below it."""
+        """The project module a dotted name lives in (parsed), and the attribute path below it; None also
+        for a module that cannot contribute a fact (:meth:`matters`)."""
         located = self.locate(qualname, importer)
-        module = self.load(located[0]) if located is not None else None
+        if located is None:
+            return None
+        if not self.matters(located[0]):
+            self._use_unparsed(located[0])  # its findings-free content is still what they rest on
+            return None
+        module = self.load(located[0])
         return (module, located[1]) if module is not None else None
+
+    def _use_unparsed(self, path: str) -> None:
+        """Record a module consulted but not parsed as used (its stamp, hashed once per version)."""
+        from diagnose.lint.cache import stamp
+
+        try:
+            info = os.stat(path)
+        except OSError:
+            return
+        known = self.stamps.get(path)
+        if known is None or known[:2] != (info.st_mtime_ns, info.st_size):
+            current = stamp(path)
+            if current is None:
+                return
+            known = self.stamps[path] = (current.mtime_ns, current.size, current.digest)
+        self.used[path] = known
 
     def member(self, qualname: str, importer: str | None, seen: frozenset[str] = frozenset()) -> Member | None:
         """What a dotted name means in the project: a module, or one of its functions, classes or globals,
@@ -272,6 +359,28 @@ def exported(index: ModuleIndex) -> tuple[str, ...]:
     names = {*index.functions, *(c for c, info in index.classes.items() if not info.local), *index.imports,
              *index.module_constants, *index.assigned_names}
     return tuple(sorted(n for n in names if not n.startswith("_") and not n.startswith(".")))
+
+
+def mentions_libraries(source: bytes) -> bool:
+    """Whether a module mentions a library the rules model (the pre-filter's words, without queue/Empty:
+    a queue alone in another module makes no cross-module fact)."""
+    from diagnose.lint.engine import TRIGGER_WORDS
+
+    return any(word in source for word in TRIGGER_WORDS)
+
+
+def creates_processes(source: bytes) -> bool:
+    """Whether a module may create processes or run Keras with workers (what a caller's finding needs)."""
+    return mentions_libraries(source) and PROCESS_WORDS.search(source) is not None
+
+
+def _may_contribute(source: bytes) -> bool:
+    """A module's own facts: it names a modelled library, or defines a generator function."""
+    return mentions_libraries(source) or b"yield" in source
+
+
+def _mentions_effects(source: bytes) -> bool:
+    return b"tensorflow" in source or b"keras" in source or b"set_start_method" in source
 
 
 def _longest(base: str, parts: tuple[str, ...], allow_package_itself: bool) -> tuple[str, list[str]] | None:

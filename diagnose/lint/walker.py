@@ -93,6 +93,31 @@ def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
     return merged
 
 
+def _restore(table: dict[str, Value], keys: frozenset[str], values: dict[str, Value]) -> None:
+    """Set the names ``keys`` of ``table`` to ``values`` (a name missing there is unbound)."""
+    for key in keys:
+        if key in values:
+            table[key] = values[key]
+        else:
+            table.pop(key, None)
+
+
+def _bound_in(bodies: tuple[list[ast.stmt], ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Local names and ``self.`` attributes the statements of these branches may bind."""
+    names, attributes = set(), set()
+    for node in (n for body in bodies for stmt in body for n in ast.walk(stmt)):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) \
+                and isinstance(node.value, ast.Name) and node.value.id == "self":
+            attributes.add(node.attr)
+    return frozenset(names), frozenset(attributes)
+
+
 def _imported_modules(stmt: ast.Import | ast.ImportFrom) -> list[str]:
     """Every module an import statement runs (``import a.b`` runs ``a`` and ``a.b``; ``from p import m``
     runs ``p`` and, when ``m`` is a submodule, ``p.m``)."""
@@ -136,6 +161,7 @@ class Walker(LibraryCalls):
         self.active: list[ast.AST] = []
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
+        self.bound: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # per if: the names its branches bind
         self.home_frame = self.module
         self.site: ast.AST | None = None  # the checked module's node that led into another module's code
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
@@ -307,30 +333,31 @@ class Walker(LibraryCalls):
                     self.expr(child)
 
     def branches(self, *bodies: list[ast.stmt]) -> None:
-        """Walk exclusive branches each from the same state (TF runtime, local names); what a branch that
-        returns or raises did does not reach the code after the ``if``. A name bound to different kinds
-        of value on different paths is unknown after it (:func:`_merge`)."""
+        """Walk exclusive branches each from the same state (TF runtime, the local names and ``self.``
+        attributes the branches bind); what a branch that returns or raises did does not reach the code
+        after the ``if``. A name bound to different kinds of value on different paths is unknown after it
+        (:func:`_merge`)."""
         before, outcomes = self.tf_started, []
+        key = id(bodies[0])
+        if key not in self.bound:
+            self.bound[key] = _bound_in(bodies)
         env = self.frame.env
         owner = env.get("self") if self.frame.function is not None else None
-        attrs = owner.attrs if owner is not None and owner.kind is Kind.INSTANCE else {}  # self.x on each path too
-        names_before, attrs_before, paths, attr_paths = dict(env), dict(attrs), [], []
+        attrs = owner.attrs if owner is not None and owner.kind is Kind.INSTANCE else {}
+        tables = list(zip((env, attrs), self.bound[key]))
+        saved = [{k: table[k] for k in keys if k in table} for table, keys in tables]
+        paths: list[list[dict[str, Value]]] = []
         for body in bodies:
             self.tf_started = before
-            env.clear()
-            env.update(names_before)
-            attrs.clear()
-            attrs.update(attrs_before)
+            for (table, keys), kept in zip(tables, saved):
+                _restore(table, keys, kept)
             self.block(body)
             if not (body and self.ends_block(body[-1])):
                 outcomes.append(self.tf_started)
-                paths.append(dict(env))
-                attr_paths.append(dict(attrs))
+                paths.append([{k: table[k] for k in keys if k in table} for table, keys in tables])
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
-        env.clear()
-        env.update(_merge(paths) if paths else names_before)
-        attrs.clear()
-        attrs.update(_merge(attr_paths) if attr_paths else attrs_before)
+        for index, ((table, keys), kept) in enumerate(zip(tables, saved)):
+            _restore(table, keys, _merge([path[index] for path in paths]) if paths else kept)
 
     def loop(self, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
@@ -561,10 +588,12 @@ class Walker(LibraryCalls):
         owner = info.owner
         if owner is None or owner is self.index or self.project is None:
             return self.walk_function(info, args, kwargs, self_value, worker_of)
+        if not owner.is_relevant(info):
+            return UNKNOWN  # it touches nothing the rules know: walking it cannot make a finding
         saved = (self.index, self.module, self.graph_mode, self.keras_version)
         self.module = self.home_frame if owner is self.home else Frame(env=dict(self.summary_of_index(owner).env))
         self.index, self.graph_mode = owner, self.tf1 or owner.graph_mode
-        self.keras_version = owner.keras_version_hint() or self.default_keras
+        self.keras_version = owner.keras_hint or self.default_keras
         try:
             returned = self.walk_function(info, args, kwargs, self_value, worker_of)
         finally:
@@ -656,8 +685,12 @@ class Walker(LibraryCalls):
         if self.index is self.home:
             self.site = stmt
         for name in _imported_modules(stmt):
+            located = self.project.locate(name, self.index.path)
+            if located is None or located[1] or located[0] in self.modules_run or located[0] == self.home.path \
+                    or not self.project.may_start_runtime(located[0]):
+                continue
             found = self.project.find(name, self.index.path)
-            if found is None or found[1] or found[0].path in self.modules_run or found[0].path == self.home.path:
+            if found is None:
                 continue
             self.modules_run.add(found[0].path)
             summary = self.summary_of(found[0])
