@@ -102,7 +102,18 @@ def run_repro(args: argparse.Namespace) -> int:
         import psutil  # noqa: F401 - fail early with an install hint
     except ImportError:
         raise UsageError("predlint repro needs psutil: pip install 'predlint[harness]'") from None
+    if args.scenario and args.python == sys.executable:
+        _require_scenario_packages()
     return _run_target(target, args)
+
+
+def _require_scenario_packages() -> None:
+    """The shipped scenarios run TensorFlow and NumPy: say which extra brings them, before running one."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("numpy", "tensorflow") if find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the scenarios need {' and '.join(missing)}: pip install 'predlint[scenarios]'")
 
 
 def _run_target(target: Target, args: argparse.Namespace) -> int:
