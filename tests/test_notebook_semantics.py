@@ -26,3 +26,10 @@ def test_top_level_pool_in_a_notebook_is_not_import_time(tmp_path: Path) -> None
     result = predlint("check", "--no-cache", "--output-format", "json", str(path), cwd=tmp_path)
     found = sorted((f["code"], f["cell"], f["location"]["row"]) for f in json.loads(result.stdout))
     assert found == [("DLK201", 3, 2)], result.stdout
+
+
+def test_shell_line_continued_with_backslashes_is_not_python(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "datagen.ipynb", "!t2t-datagen \\\n  --data_dir=$DATA_DIR \\\n  --problem=$PROBLEM\n",
+                    "import multiprocessing\nprint(multiprocessing.cpu_count())\n")
+    result = predlint("check", "--no-cache", "--output-format", "json", str(path), cwd=tmp_path)
+    assert json.loads(result.stdout) == [], result.stdout

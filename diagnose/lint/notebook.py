@@ -41,18 +41,23 @@ def cell_text(cell: dict) -> str:
 
 
 def python_lines(lines: list[str]) -> list[str]:
-    """The lines to analyse: a magic or shell line becomes ``pass`` (it may be a block's only statement);
-    a cell under a non-Python cell magic (``%%bash``) becomes empty."""
+    """The lines to analyse: a magic or shell line becomes ``pass`` (it may be a block's only statement)
+    and its backslash-continued lines become empty; a cell under a non-Python cell magic (``%%bash``)
+    becomes empty."""
     first = lines[0].strip() if lines else ""
     if first.startswith("%%") and first[2:].split(" ", 1)[0] not in PYTHON_CELL_MAGICS:
         return [""] * len(lines)
     out = []
+    continued = False  # the previous line was a magic or shell line ending in a backslash
     for line in lines:
-        if MAGIC_LINE.match(line):
+        if continued:
+            out.append("")
+        elif MAGIC_LINE.match(line):
             indent = line[:len(line) - len(line.lstrip())]
             out.append(f"{indent}pass")
         else:
             out.append(line)
+        continued = (continued or bool(MAGIC_LINE.match(line))) and line.rstrip("\r\n").endswith("\\")
     return out
 
 
