@@ -9,8 +9,6 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-import pytest
-
 from lint_support import CLEAN, HAZARD
 
 ANSI = "\x1b["
@@ -21,14 +19,6 @@ def run(*args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | N
     environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     return subprocess.run([sys.executable, "-m", "diagnose", *args], cwd=cwd, input=stdin, capture_output=True,
                           text=True, timeout=120, env={**environment, **(env or {})})
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "job.py").write_text(HAZARD)
-    (tmp_path / "src" / "clean.py").write_text(CLEAN)
-    return tmp_path
 
 
 # Standard input.

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lint_support import CLEAN, HAZARD, predlint
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "job.py").write_text(HAZARD)
-    (tmp_path / "src" / "clean.py").write_text(CLEAN)
-    return tmp_path
+from lint_support import HAZARD, predlint
 
 
 def one_line_exit_2(result) -> str:

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lint_support import CLEAN, FIXTURES, HAZARD, predlint
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "job.py").write_text(HAZARD)
-    (tmp_path / "src" / "clean.py").write_text(CLEAN)
-    return tmp_path
+from lint_support import FIXTURES, HAZARD, predlint
 
 
 def test_findings_exit_1_and_clean_exit_0(project: Path) -> None:

@@ -92,14 +92,8 @@ def own_generator_methods(root: Path) -> frozenset[str]:
     """``fit_generator``-like method names the project defines itself (its own trainer classes, or a copy
     of Keras): a call of one on an object of unknown type may be the project's own method."""
     found: set[str] = set()
-    for path in _python_files(str(root)):
-        try:
-            with open(path, "rb") as handle:
-                source = handle.read(MAX_FILE_BYTES)
-        except OSError:
-            continue
-        if b"_generator" in source:
-            found.update(OWN_GENERATOR_METHOD.findall(source.decode("utf-8", errors="replace")))
+    for _, text in _sources(root, (b"_generator",)):
+        found.update(OWN_GENERATOR_METHOD.findall(text))
     return frozenset(found)
 
 
@@ -199,15 +193,7 @@ def _code_signals(root: Path) -> CodeSignals:
     """Keras 2/3 and TF1 evidence from the names the project's Python files use."""
     signals: dict[int, list[str]] = {2: [], 3: []}
     tf1 = False
-    for path in _python_files(str(root)):
-        try:
-            with open(path, "rb") as handle:
-                source = handle.read(MAX_FILE_BYTES)
-        except OSError:
-            continue
-        if b"keras" not in source and b"tensorflow" not in source:  # code that uses neither tells nothing
-            continue
-        text = source.decode("utf-8", errors="replace")
+    for path, text in _sources(root, (b"keras", b"tensorflow")):  # code that uses neither tells nothing
         where = Path(path).relative_to(root).as_posix()
         for version, why in _file_signals(text):
             if len(signals[version]) < EVIDENCE_PER_KIND:
@@ -255,6 +241,18 @@ def _keras_version_of(qualname: str) -> int | None:
         if qualname.startswith(namespace + "."):
             return keras_path_version(qualname[len(namespace) + 1:])
     return None
+
+
+def _sources(root: Path, words: tuple[bytes, ...]):
+    """(path, text) of the project's Python files that mention one of ``words``."""
+    for path in _python_files(str(root)):
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read(MAX_FILE_BYTES)
+        except OSError:
+            continue
+        if any(word in source for word in words):
+            yield path, source.decode("utf-8", errors="replace")
 
 
 def _python_files(root: str):
