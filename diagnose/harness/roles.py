@@ -20,6 +20,12 @@ def is_forked_child(process: ProcessRecord, root: ProcessRecord) -> bool:
     return process.pid != root.pid and process.cmdline == root.cmdline and bool(root.cmdline)
 
 
+def is_helper(cmdline: list[str]) -> bool:
+    """A multiprocessing helper process (resource tracker, forkserver): it serves its parent, not a task."""
+    command = " ".join(cmdline)
+    return any(helper in command for helper in _HELPERS)
+
+
 def assign_roles(processes: list[ProcessRecord], root_pid: int) -> None:
     """Set ``role`` on every record in place."""
     root = next((p for p in processes if p.pid == root_pid), None)
@@ -31,7 +37,7 @@ def _role(process: ProcessRecord, root: ProcessRecord | None) -> str:
     command = " ".join(process.cmdline)
     if root is not None and process.pid == root.pid:
         return "main"
-    if any(helper in command for helper in _HELPERS):
+    if is_helper(process.cmdline):
         return "other"
     main = process.main_thread()
     if any(is_blocked_feeder(t) for t in process.threads) and (main is None or main.calls("_exit_function")):

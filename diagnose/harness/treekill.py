@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import psutil
@@ -33,10 +34,10 @@ class Cleanup:
     cleaned_ipc: list[str]
 
 
-def kill_tree(sampler: TreeSampler, popen: subprocess.Popen | None = None) -> Cleanup:
-    """Terminate then kill every process of the tree, reap the root when it is our child
-    (``popen``), and verify."""
-    targets = _candidates(sampler)
+def kill_tree(sampler: TreeSampler, popen: subprocess.Popen | None = None, spare: Collection[int] = ()) -> Cleanup:
+    """Terminate then kill every process of the tree but the ``spare`` pids, reap the root when it is
+    our child (``popen``), and verify."""
+    targets = _candidates(sampler, spare)
     others = [p for p in targets if not _is_tracker(p)]
     _signal_all(others, "terminate")
     psutil.wait_procs(others, timeout=TERM_GRACE_S)
@@ -44,12 +45,12 @@ def kill_tree(sampler: TreeSampler, popen: subprocess.Popen | None = None) -> Cl
     # ignores it, or was still handling it) may have forked replacements for workers that died,
     # e.g. a Pool's worker handler; once the parents are dead nothing new appears.
     for _ in range(KILL_ROUNDS):
-        alive = [p for p in _candidates(sampler) if _running(p) and not _is_tracker(p)]
+        alive = [p for p in _candidates(sampler, spare) if _running(p) and not _is_tracker(p)]
         if not alive:
             break
         _signal_all(alive, "kill")
         psutil.wait_procs(alive, timeout=KILL_GRACE_S)
-    trackers = [p for p in _candidates(sampler) if _is_tracker(p)]
+    trackers = [p for p in _candidates(sampler, spare) if _is_tracker(p)]
     _, trackers_alive = psutil.wait_procs(trackers, timeout=TRACKER_GRACE_S)
     _signal_all(trackers_alive, "kill")
     psutil.wait_procs(trackers_alive, timeout=KILL_GRACE_S)
@@ -58,11 +59,11 @@ def kill_tree(sampler: TreeSampler, popen: subprocess.Popen | None = None) -> Cl
             popen.wait(timeout=KILL_GRACE_S)
     except subprocess.TimeoutExpired:
         pass
-    survivors = [_describe(p) for p in _candidates(sampler) if _running(p)]
+    survivors = [_describe(p) for p in _candidates(sampler, spare) if _running(p)]
     return Cleanup(survivors, _unlink_ipc(sampler.ipc_paths))
 
 
-def _candidates(sampler: TreeSampler) -> list[psutil.Process]:
+def _candidates(sampler: TreeSampler, spare: Collection[int]) -> list[psutil.Process]:
     found: dict[int, psutil.Process] = {}
     for entry in sampler.seen.values():
         if _running(entry.process):  # is_running() also rejects a reused pid
@@ -71,7 +72,8 @@ def _candidates(sampler: TreeSampler) -> list[psutil.Process]:
         found.setdefault(process.pid, process)
     for process in sampler.find_strays(found.keys()):
         found[process.pid] = process
-    found.pop(os.getpid(), None)
+    for pid in (os.getpid(), *spare):
+        found.pop(pid, None)
     return list(found.values())
 
 
