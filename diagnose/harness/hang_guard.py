@@ -31,9 +31,9 @@ from diagnose.harness.classifier import Evidence
 from diagnose.harness.diagnosis import diagnose
 from diagnose.harness.evidence import ReproReport
 from diagnose.harness.exitcodes import exit_code_for
-from diagnose.harness.roles import assign_roles
+from diagnose.harness.roles import assign_roles, is_helper
 from diagnose.harness.tree import Totals, TreeSampler, find_marked
-from diagnose.harness.treekill import kill_tree
+from diagnose.harness.treekill import Cleanup, kill_tree
 from diagnose.harness.watchdog import SAMPLE_INTERVAL_S, TAIL_BYTES, ProgressClock
 
 POOL_STOP_S = 3.0
@@ -147,7 +147,7 @@ class HangGuard(threading.Thread):
         dump.threads[os.getpid()] = [t for t in own if t.os_thread_id != threading.get_native_id()]
         tail = output_tail()
         stop_pools(set(live) - {os.getpid()})
-        cleanup = kill_tree(sampler)
+        cleanup = kill_test_tree(sampler)
         processes = sampler.records()
         for record in processes:
             record.threads = dump.threads.get(record.pid, [])
@@ -205,6 +205,21 @@ def _children_before(moment: float) -> list[int]:
         except psutil.Error:
             continue
     return older
+
+
+def kill_test_tree(sampler: TreeSampler) -> Cleanup:
+    """Kill the test's processes but the pytest process's own multiprocessing helpers (its resource
+    tracker and forkserver serve the whole session). Semaphores and shared memory are left alone:
+    the pytest process lives on and owns them, and its finalizers unlink them."""
+    sampler.ipc_paths.clear()
+    helpers = []
+    for child in psutil.Process().children():
+        try:
+            if is_helper(child.cmdline()):
+                helpers.append(child.pid)
+        except psutil.Error:
+            continue
+    return kill_tree(sampler, spare=helpers)
 
 
 def stop_pools(pids: set[int]) -> list[multiprocessing.pool.Pool]:

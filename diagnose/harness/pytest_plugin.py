@@ -164,10 +164,10 @@ def _record(item: pytest.Item, phase: str, watched: Any) -> None:
         item.add_report_section(phase, "predlint hang guard", watched.error)
     if watched.report is None:
         return
-    from diagnose.harness.treekill import kill_tree
+    from diagnose.harness.hang_guard import kill_test_tree
     from diagnose.report.hang_failure import failure_text
 
-    late = kill_tree(watched.sampler())
+    late = kill_test_tree(watched.sampler())
     watched.report.survivors = late.survivors
     item.config.stash[_FAILURES][(item.nodeid, phase)] = failure_text(watched.report, phase)
 

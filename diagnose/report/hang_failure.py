@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from diagnose.harness.evidence import Frame, ProcessRecord, ReproReport, ThreadStack
 from diagnose.harness.reading import is_library, short_path
+from diagnose.harness.roles import is_helper
 
 LIBRARY_FRAMES = 3
 COMMAND_CHARS = 100
@@ -77,7 +78,8 @@ def _frame(frame: Frame) -> str:
 def _cleanup_line(report: ReproReport) -> str:
     if report.survivors:
         return f"cleanup FAILED: still alive: {', '.join(str(s['pid']) for s in report.survivors)}"
-    killed = sum(1 for p in report.processes if p.alive and p.role != "main")
+    killed = sum(1 for p in report.processes if p.alive and p.role != "main" and not is_helper(p.cmdline))
     if not killed:
         return "cleanup: the test had no process of its own left to kill; pytest goes on"
-    return f"cleanup: the test's {killed} running process(es) were killed, none survived; pytest goes on"
+    return (f"cleanup: the test's {killed} running process(es) were killed, none survived (pytest's own "
+            "multiprocessing helpers are left to it); pytest goes on")
