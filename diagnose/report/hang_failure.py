@@ -30,6 +30,8 @@ def failure_text(report: ReproReport, phase: str) -> str:
     if report.reading:
         lines.append("what each process is blocked in:")
         lines += [f"  {line}" for line in report.reading]
+    lines.append("process tree (as sampled before the kill):")
+    lines += _tree_lines(report.processes)
     lines.append(f"stacks (your code and the innermost {LIBRARY_FRAMES} library frames; every frame in the report):")
     for process in sorted(report.processes, key=lambda p: (p.role != "main", p.pid)):
         lines += _process_lines(process)
@@ -38,6 +40,25 @@ def failure_text(report: ReproReport, phase: str) -> str:
     if report.report_path:
         lines.append(f"full report: {report.report_path} (html: {report.html_path})")
     return "\n".join(lines)
+
+
+def _tree_lines(processes: list[ProcessRecord]) -> list[str]:
+    """Each process under its parent: pid, role, status and CPU time (or how it ended)."""
+    pids = {p.pid for p in processes}
+    children: dict[int | None, list[ProcessRecord]] = {}
+    for process in processes:
+        children.setdefault(process.ppid if process.ppid in pids else None, []).append(process)
+    lines: list[str] = []
+
+    def add(process: ProcessRecord, depth: int) -> None:
+        state = f"{process.status}, {process.cpu_s:.2f} s CPU" if process.alive else process.how_it_ended()
+        lines.append(f"{'  ' * (depth + 1)}{process.pid} {process.role}: {state}")
+        for child in children.get(process.pid, []):
+            add(child, depth + 1)
+
+    for top in children.get(None, []):
+        add(top, 0)
+    return lines
 
 
 def _process_lines(process: ProcessRecord) -> list[str]:
