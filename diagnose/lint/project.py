@@ -30,6 +30,9 @@ PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Para
                            rb"|os\.fork\(|Enqueuer\(")
 TOP_LEVEL_CALL = re.compile(rb"^(?!(?:if|for|while|with|def|class|print|assert|del|return|raise|import|from)\b)"
                             rb"[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(", re.MULTILINE)  # ``main()``, ``Server().main()``
+TOP_LEVEL_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
+TOP_LEVEL_STATEMENT = re.compile(rb"^[^\s#)\]]", re.MULTILINE)
+YIELD = re.compile(rb"\byield\b")
 MAX_HOPS = 3  # how many imports away a module's facts are followed
 IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t(]+)|import[ \t]+([\w., \t]+))",
                          re.MULTILINE)
@@ -78,6 +81,7 @@ class Project:
     summarising: set[str] = field(default_factory=set)  # modules whose summary is being computed (cycles)
     matching: dict[tuple[str, Callable], tuple[tuple[int, int], bool]] = field(default_factory=dict)
     located: dict[tuple[str | None, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    generators: dict[str, frozenset[str]] = field(default_factory=dict)  # path -> its generator functions
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # modules consulted, not parsed
     parsing: set[str] = field(default_factory=set)  # modules being parsed and indexed (import cycles)
     mattering: dict[tuple[str, int], bool] = field(default_factory=dict)  # can it contribute a fact
@@ -145,7 +149,16 @@ class Project:
         lines, without parsing; modules that do not matter are neither parsed nor walked."""
         if os.path.basename(path) == "__init__.py":
             return True  # a package's __init__ mostly routes names (re-exports): followed to where they live
-        return self._closure(path, _may_contribute, self.mattering, hops=1)
+        if self._bytes_match(path, mentions_libraries):
+            return True
+        return self._closure(path, mentions_tf, self.mattering, hops=1)  # glue code in front of a model
+
+    def defines_generator(self, path: str, name: str) -> bool:
+        """Whether a module defines a top-level generator function ``name`` (from its bytes, read once: a
+        ``yield`` between ``def name(`` and the next top-level statement)."""
+        if path not in self.generators:
+            self.generators[path] = _generator_functions(path)
+        return name in self.generators[path]
 
     def may_start_runtime(self, path: str) -> bool:
         """Whether importing a module may start the TF runtime or set the start method (itself or through
@@ -271,7 +284,8 @@ class Project:
         located = self.locate(qualname, importer)
         if located is None:
             return None
-        if not self.matters(located[0]):
+        wanted = located[1][0] if len(located[1]) == 1 else None
+        if not self.matters(located[0]) and not (wanted and self.defines_generator(located[0], wanted)):
             self._use_unparsed(located[0])  # its findings-free content is still what they rest on
             return None
         module = self.load(located[0])
@@ -374,9 +388,25 @@ def creates_processes(source: bytes) -> bool:
     return mentions_libraries(source) and PROCESS_WORDS.search(source) is not None
 
 
-def _may_contribute(source: bytes) -> bool:
-    """A module's own facts: it names a modelled library, or defines a generator function."""
-    return mentions_libraries(source) or b"yield" in source
+def _generator_functions(path: str) -> frozenset[str]:
+    """Names of the top-level functions of a module whose body holds ``yield`` (a scan of its bytes)."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read(MAX_MODULE_BYTES)
+    except OSError:
+        return frozenset()
+    if b"yield" not in source:
+        return frozenset()
+    out = set()
+    for start in TOP_LEVEL_DEF.finditer(source):
+        end = TOP_LEVEL_STATEMENT.search(source, start.end())
+        if YIELD.search(source, start.end(), end.start() if end else len(source)):
+            out.add(start.group(1).decode("ascii", "replace"))
+    return frozenset(out)
+
+
+def mentions_tf(source: bytes) -> bool:
+    return b"tensorflow" in source or b"keras" in source
 
 
 def _mentions_effects(source: bytes) -> bool:

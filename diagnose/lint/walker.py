@@ -201,8 +201,9 @@ class Walker(LibraryCalls):
     def record(self, cls: type, node: ast.AST, **fields: object) -> Event:
         """Record an event; one in another module's code is recorded where the checked module led to it."""
         origin = self.origin_of(node) if self.index is not self.home else None
-        event = cls(node=self.site or node if origin else node, seq=len(self.events), in_child=self.in_child,
-                    **fields)
+        event = cls(node=self.site if origin else node, seq=len(self.events), in_child=self.in_child, **fields)
+        if origin is not None and self.site is None:
+            return event  # nowhere in the checked module to report it
         if origin is not None:
             self.relocated[event.seq] = origin
         self.events.append(event)
