@@ -87,10 +87,30 @@ def test_plain():
     assert sum(range(4)) == 6
 '''
 
-SLEEPS = '''
+QUICK = '''
+import multiprocessing
 import time
 
 import pytest
+
+
+def fill(queue):
+    queue.put(b"x" * 200_000)
+
+
+@pytest.fixture
+def filled_queue():
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=fill, args=(queue,))
+    child.start()
+    yield queue
+    child.join()
+
+
+@pytest.mark.hang_timeout(1)
+def test_teardown_joins_before_drain(filled_queue):
+    assert filled_queue is not None
 
 
 @pytest.mark.hang_timeout(1)
@@ -112,7 +132,8 @@ def test_busy_past_the_cap():
 
 @dataclass
 class Session:
-    """One finished pytest run: exit status, each test's outcome and failure text, its output."""
+    """One finished pytest run: exit status, each test's outcome (passed, failed, or error in setup or
+    teardown) and failure text, its output."""
 
     returncode: int
     outcomes: dict[str, str]
@@ -132,7 +153,8 @@ def run_pytest(directory: Path, *args: str) -> Session:
     outcomes, failures = {}, {}
     for case in ElementTree.parse(junit).iter("testcase") if junit.exists() else []:
         failed = case.find("failure")
-        outcomes[case.get("name")] = "failed" if failed is not None else "passed"
+        failed = failed if failed is not None else case.find("error")  # setup or teardown
+        outcomes[case.get("name")] = "passed" if failed is None else {"failure": "failed"}.get(failed.tag, "error")
         if failed is not None:
             failures[case.get("name")] = failed.text or ""
     return Session(done.returncode, outcomes, failures, done.stdout + done.stderr, tag)
@@ -195,12 +217,17 @@ def test_each_xdist_worker_guards_its_tests(tmp_path: Path) -> None:
     assert tagged(session.tag) == []
 
 
-def test_guard_is_off_without_a_limit_reads_a_sleep_and_caps(tmp_path: Path) -> None:
-    (tmp_path / "test_sleeps.py").write_text(SLEEPS)
+def test_teardown_hang_sleep_cap_and_off_without_a_limit(tmp_path: Path) -> None:
+    (tmp_path / "test_quick.py").write_text(QUICK)
     session = run_pytest(tmp_path)
     assert session.outcomes == {
-        "test_guarded_sleep": "failed", "test_unguarded_sleep": "passed", "test_busy_past_the_cap": "failed"
+        "test_teardown_joins_before_drain": "error",
+        "test_guarded_sleep": "failed",
+        "test_unguarded_sleep": "passed",
+        "test_busy_past_the_cap": "failed",
     }, session.output
+    teardown = session.failures["test_teardown_joins_before_drain"]
+    assert teardown.startswith("predlint hang guard (teardown): hung: join before drain; DLK401"), teardown
     assert "hint: every thread was in time.sleep" in session.failures["test_guarded_sleep"]
     capped = session.failures["test_busy_past_the_cap"]
     assert capped.startswith("predlint hang guard (call): timeout: still making progress when --hang-cap (1 s)")

@@ -43,8 +43,8 @@ _STDIO = (1, 2)
 @dataclass
 class Phase:
     """One test phase to watch: ``quiet_s`` without progress is a hang, ``cap_s`` a hard limit even
-    while busy (either may be None). ``report`` is set when the guard fired; ``error`` when the
-    guard itself failed."""
+    while busy (either may be None); processes started since ``started`` (the test's setup) are the
+    test's. ``report`` is set when the guard fired; ``error`` when the guard itself failed."""
 
     quiet_s: float | None
     cap_s: float | None

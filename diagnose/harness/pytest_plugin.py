@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Generator
 from functools import partial
@@ -29,6 +30,7 @@ MARKER = "hang_timeout"
 DEFAULT_REPORT_DIR = "reports"
 _FAILURES = pytest.StashKey[dict]()
 _GUARD = pytest.StashKey[Any]()
+_BEGAN = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,7 +98,8 @@ def _limits(item: pytest.Item) -> tuple[float | None, float | None]:
     marker = item.get_closest_marker(MARKER)
     if marker is not None:
         where = f"@pytest.mark.{MARKER} on {item.nodeid}"
-        quiet = _seconds(marker.args[0] if marker.args else marker.kwargs.get("seconds"), where)
+        if marker.args or "seconds" in marker.kwargs:  # a bare marker or cap= alone keeps the session's
+            quiet = _seconds(marker.args[0] if marker.args else marker.kwargs["seconds"], where)
         cap = _seconds(marker.kwargs.get("cap"), where) if "cap" in marker.kwargs else cap
     return quiet, cap
 
@@ -125,7 +128,8 @@ def _guarded(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
     from diagnose.harness.tree import MARKER_ENV
 
     guard = _session_guard(item.config)
-    watched = Phase(quiet, cap, uuid.uuid4().hex, item.nodeid, str(item.path), _report_dir(item.config))
+    began = item.stash.setdefault(_BEGAN, time.time())  # processes from setup on are the test's in every phase
+    watched = Phase(quiet, cap, uuid.uuid4().hex, item.nodeid, str(item.path), _report_dir(item.config), began)
     previous_handler = signal.signal(HANG_SIGNAL, partial(_interrupt, watched))
     previous_marker = os.environ.get(MARKER_ENV)
     os.environ[MARKER_ENV] = watched.run_id  # children the test spawns carry it: re-parented ones are still found
