@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -146,10 +147,15 @@ def run_pytest(directory: Path, *args: str) -> Session:
     """``pytest`` on ``directory`` in a subprocess, its tag in every process's environment."""
     tag = f"predlint-test-{uuid.uuid4().hex}"
     junit = directory / "junit.xml"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args],
-        cwd=directory, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env={**os.environ, TAG_ENV: tag},
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args],
+            cwd=directory, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env={**os.environ, TAG_ENV: tag},
+        )
+    except subprocess.TimeoutExpired:  # the guard failed: leave nothing of the run behind
+        for pid in tagged(tag):
+            os.kill(pid, signal.SIGKILL)
+        raise
     outcomes, failures = {}, {}
     for case in ElementTree.parse(junit).iter("testcase") if junit.exists() else []:
         failed = case.find("failure")
