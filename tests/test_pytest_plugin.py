@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -247,3 +249,24 @@ def test_bad_limit_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
     assert "hang_timeout: expected a number of seconds, got 'soon'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_pytest_reads_its_own_threads_without_ptrace() -> None:
+    """Where py-spy may not attach, the guard still shows the pytest process's threads."""
+    from diagnose.harness.hang_guard import with_own_frames
+    from diagnose.harness.wchan import kernel_threads
+
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait, name="predlint-test-waiter")
+    waiter.start()
+    try:
+        time.sleep(0.2)
+        threads = {t.name: t for t in with_own_frames(kernel_threads(os.getpid()))}
+    finally:
+        release.set()
+        waiter.join()
+    waiting = threads["predlint-test-waiter"]
+    assert [(f.short_name, Path(f.file).name) for f in waiting.frames[:2]] == [("wait", "threading.py")] * 2
+    assert waiting.os_thread_id == waiter.native_id and waiting.state == "S"
+    main = next(iter(threads.values()))
+    assert main.os_thread_id == os.getpid() and main.frames[0].short_name == "with_own_frames"

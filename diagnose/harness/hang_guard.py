@@ -17,6 +17,7 @@ import multiprocessing.pool
 import os
 import queue
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ import psutil
 from diagnose.harness import stacks
 from diagnose.harness.classifier import Evidence
 from diagnose.harness.diagnosis import diagnose
-from diagnose.harness.evidence import ReproReport
+from diagnose.harness.evidence import Frame, ReproReport, ThreadStack
 from diagnose.harness.exitcodes import exit_code_for
 from diagnose.harness.roles import assign_roles, is_helper
 from diagnose.harness.tree import Totals, TreeSampler, find_marked
@@ -144,6 +145,9 @@ class HangGuard(threading.Thread):
         live = sampler.live_pids()
         dump = stacks.collect(live, None)
         own = dump.threads.get(os.getpid(), [])
+        if not any(t.frames for t in own):  # py-spy could not read pytest itself: read it from inside
+            own = with_own_frames(own)
+            dump.notes.append("pytest's own threads read in-process (sys._current_frames)")
         dump.threads[os.getpid()] = [t for t in own if t.os_thread_id != threading.get_native_id()]
         tail = output_tail()
         stop_pools(set(live) - {os.getpid()})
@@ -205,6 +209,26 @@ def _children_before(moment: float) -> list[int]:
         except psutil.Error:
             continue
     return older
+
+
+def with_own_frames(kernel: list[ThreadStack]) -> list[ThreadStack]:
+    """This process's threads (as ``/proc`` lists them) with their Python frames, innermost first,
+    taken from inside: needs no ptrace, which py-spy may be refused."""
+    native = {t.ident: t.native_id for t in threading.enumerate()}
+    names = {t.ident: t.name for t in threading.enumerate()}
+    by_tid = {t.os_thread_id: t for t in kernel}
+    for ident, frame in sys._current_frames().items():
+        frames = []
+        while frame is not None:
+            code = frame.f_code
+            frames.append(Frame(getattr(code, "co_qualname", code.co_name), code.co_filename, frame.f_lineno))
+            frame = frame.f_back
+        tid = native.get(ident)
+        thread = by_tid.get(tid) or ThreadStack(thread_id=ident, os_thread_id=tid, name=names.get(ident))
+        thread.thread_id, thread.frames = ident, frames
+        thread.name = names.get(ident, thread.name)
+        by_tid.setdefault(tid, thread)
+    return sorted(by_tid.values(), key=lambda t: (t.os_thread_id != os.getpid(), not t.frames))
 
 
 def kill_test_tree(sampler: TreeSampler) -> Cleanup:
