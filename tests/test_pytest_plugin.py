@@ -5,6 +5,7 @@ plain one pass, and no process of the run survives. The guard is off without a l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -156,7 +157,8 @@ def run_pytest(directory: Path, *args: str) -> Session:
         )
     except subprocess.TimeoutExpired:  # the guard failed: leave nothing of the run behind
         for pid in tagged(tag):
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         raise
     outcomes, failures = {}, {}
     for case in ElementTree.parse(junit).iter("testcase") if junit.exists() else []:
