@@ -28,8 +28,9 @@ MODELLED_ROOTS = {*TF_ROOTS, "multiprocessing", "multiprocess", "concurrent", "q
 MAX_MODULE_BYTES = 2_000_000
 PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Parallel)\(|BaseManager|use_multiprocessing"
                            rb"|os\.fork\(|Enqueuer\(")
-TOP_LEVEL_CALL = re.compile(rb"^(?!(?:if|for|while|with|def|class|print|assert|del|return|raise|import|from)\b)"
-                            rb"[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(", re.MULTILINE)  # ``main()``, ``Server().main()``
+LIBRARY_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+(?:multiprocess|concurrent\.futures|concurrent[ \t]+import"
+                            rb"|joblib|tensorflow|keras|tf_keras|billiard|pathos|torch\.multiprocessing)", re.MULTILINE)
+TOP_LEVEL_CALL = re.compile(rb"^[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(", re.MULTILINE)  # ``main()``, ``Server().main()``
 TOP_LEVEL_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 TOP_LEVEL_STATEMENT = re.compile(rb"^[^\s#)\]]", re.MULTILINE)
 YIELD = re.compile(rb"\byield\b")
@@ -376,11 +377,9 @@ def exported(index: ModuleIndex) -> tuple[str, ...]:
 
 
 def mentions_libraries(source: bytes) -> bool:
-    """Whether a module mentions a library the rules model (the pre-filter's words, without queue/Empty:
-    a queue alone in another module makes no cross-module fact)."""
-    from diagnose.lint.engine import TRIGGER_WORDS
-
-    return any(word in source for word in TRIGGER_WORDS)
+    """Whether a module imports a library the rules model, or calls a Keras API with workers (a word in a
+    comment or a docstring is not enough: the pre-filter's words are too common for following imports)."""
+    return LIBRARY_IMPORT.search(source) is not None or b"_generator(" in source or b"use_multiprocessing" in source
 
 
 def creates_processes(source: bytes) -> bool:
