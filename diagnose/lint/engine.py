@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import os
 import sys
 import tokenize
@@ -23,13 +24,18 @@ from diagnose.lint.noqa import (
 # A file that mentions none of these cannot match any rule, so it is not parsed at all. Process rules need
 # an import of multiprocessing/concurrent.futures/joblib to know a pool or a queue; Keras rules need Keras words.
 # Plain ``in`` tests on bytes run at memchr speed, several times faster than one regex with alternatives.
-TRIGGER_WORDS = (b"multiprocess", b"concurrent.futures", b"joblib", b"keras", b"tensorflow", b"fit_generator",
-                 b"predict_generator", b"evaluate_generator", b"pickle_safe", b"billiard", b"pathos")
+TRIGGER_WORDS = (b"concurrent.futures", b"joblib", b"keras", b"tensorflow", b"fit_generator", b"predict_generator",
+                 b"evaluate_generator", b"use_multiprocessing", b"pickle_safe", b"billiard", b"pathos")
+# ``multiprocess`` counts only on an import line, in any spelling (``from   multiprocessing import``,
+# ``import os, multiprocessing``): many files merely mention it in prose.
+IMPORTS_MULTIPROCESS = re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*multiprocess", re.MULTILINE)
 
 
 def may_match(source: bytes) -> bool:
     """Whether any rule could fire on this file (DLK404 needs both a queue import and ``Empty``)."""
-    return any(word in source for word in TRIGGER_WORDS) or (b"Empty" in source and b"queue" in source)
+    return (any(word in source for word in TRIGGER_WORDS)
+            or b"multiprocess" in source and IMPORTS_MULTIPROCESS.search(source) is not None
+            or b"Empty" in source and b"queue" in source)
 
 
 RECURSION_LIMIT = 20_000
