@@ -93,29 +93,16 @@ def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
     return merged
 
 
-def _restore(table: dict[str, Value], keys: frozenset[str], values: dict[str, Value]) -> None:
-    """Set the names ``keys`` of ``table`` to ``values`` (a name missing there is unbound)."""
-    for key in keys:
-        if key in values:
-            table[key] = values[key]
-        else:
+UNBOUND = Value(Kind.UNKNOWN)  # a journal's mark for a name that had no value
+
+
+def _restore(table: dict[str, Value], values: dict[str, Value]) -> None:
+    """Set names of ``table`` to ``values`` (``UNBOUND``: remove the name)."""
+    for key, value in values.items():
+        if value is UNBOUND:
             table.pop(key, None)
-
-
-def _bound_in(bodies: tuple[list[ast.stmt], ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """Local names and ``self.`` attributes the statements of these branches may bind."""
-    names, attributes = set(), set()
-    for node in (n for body in bodies for stmt in body for n in ast.walk(stmt)):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) \
-                and isinstance(node.value, ast.Name) and node.value.id == "self":
-            attributes.add(node.attr)
-    return frozenset(names), frozenset(attributes)
+        else:
+            table[key] = value
 
 
 def _imported_modules(stmt: ast.Import | ast.ImportFrom) -> list[str]:
@@ -161,7 +148,7 @@ class Walker(LibraryCalls):
         self.active: list[ast.AST] = []
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
-        self.bound: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # per if: the names its branches bind
+        self.journals: list[tuple[dict[str, Value], dict[str, Value]]] = []  # open branches' first writes
         self.home_frame = self.module
         self.site: ast.AST | None = None  # the checked module's node that led into another module's code
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
@@ -334,31 +321,39 @@ class Walker(LibraryCalls):
                     self.expr(child)
 
     def branches(self, *bodies: list[ast.stmt]) -> None:
-        """Walk exclusive branches each from the same state (TF runtime, the local names and ``self.``
-        attributes the branches bind); what a branch that returns or raises did does not reach the code
-        after the ``if``. A name bound to different kinds of value on different paths is unknown after it
-        (:func:`_merge`)."""
+        """Walk exclusive branches each from the same state (TF runtime, local names, ``self.``
+        attributes); what a branch that returns or raises did does not reach the code after the ``if``.
+        A name bound to different kinds of value on different paths is unknown after it (:func:`_merge`).
+        Writes are journaled (:meth:`write`), so a branch costs what it binds, not the size of the scope."""
         before, outcomes = self.tf_started, []
-        key = id(bodies[0])
-        if key not in self.bound:
-            self.bound[key] = _bound_in(bodies)
         env = self.frame.env
         owner = env.get("self") if self.frame.function is not None else None
-        attrs = owner.attrs if owner is not None and owner.kind is Kind.INSTANCE else {}
-        tables = list(zip((env, attrs), self.bound[key]))
-        saved = [{k: table[k] for k in keys if k in table} for table, keys in tables]
+        tables = [env] + ([owner.attrs] if owner is not None and owner.kind is Kind.INSTANCE else [])
+        journals: list[tuple[dict[str, Value], dict[str, Value]]] = [(table, {}) for table in tables]
+        self.journals.extend(journals)
         paths: list[list[dict[str, Value]]] = []
-        for body in bodies:
-            self.tf_started = before
-            for (table, keys), kept in zip(tables, saved):
-                _restore(table, keys, kept)
-            self.block(body)
-            if not (body and self.ends_block(body[-1])):
-                outcomes.append(self.tf_started)
-                paths.append([{k: table[k] for k in keys if k in table} for table, keys in tables])
+        try:
+            for body in bodies:
+                self.tf_started = before
+                for table, journal in journals:  # back to the state before the if
+                    _restore(table, journal)
+                self.block(body)
+                if not (body and self.ends_block(body[-1])):
+                    outcomes.append(self.tf_started)
+                    paths.append([{k: table.get(k, UNBOUND) for k in journal} for table, journal in journals])
+        finally:
+            del self.journals[-len(journals):]
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
-        for index, ((table, keys), kept) in enumerate(zip(tables, saved)):
-            _restore(table, keys, _merge([path[index] for path in paths]) if paths else kept)
+        for index, (table, journal) in enumerate(journals):
+            ends = [{k: path[index].get(k, old) for k, old in journal.items()} for path in paths]
+            _restore(table, _merge(ends) if ends else journal)
+
+    def write(self, table: dict[str, Value], key: str, value: Value) -> None:
+        """``table[key] = value``, noting the old value for every open branch that journals ``table``."""
+        for journaled, journal in self.journals:
+            if journaled is table and key not in journal:
+                journal[key] = table.get(key, UNBOUND)
+        table[key] = value
 
     def loop(self, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
@@ -382,7 +377,7 @@ class Walker(LibraryCalls):
     # ----- names ----------------------------------------------------------------------------
     def assign_name(self, name: str, value: Value) -> None:
         frame = self.module if name in self.frame.global_names else self.frame
-        frame.env[name] = value
+        self.write(frame.env, name, value)
 
     def bind(self, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -394,7 +389,7 @@ class Walker(LibraryCalls):
         elif isinstance(target, ast.Attribute):
             owner = self.expr(target.value)
             if owner.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
-                owner.attrs[target.attr] = value
+                self.write(owner.attrs, target.attr, value)
         elif isinstance(target, ast.Subscript):
             container = self.expr(target.value)
             if container.kind is Kind.CONTAINER and value.kind is not Kind.UNKNOWN:
