@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from diagnose.lint.keras_signals import is_tf1_only, keras_path_version
+from diagnose.lint.tf_runtime import tf_call_effect
 from diagnose.lint.names import (
     canonical_module,
     collect_imports,
@@ -404,8 +405,8 @@ class ModuleIndex:
 
     def reaches_tf(self, func: ast.AST, model_globals: frozenset[str] = frozenset(),
                    model_attrs: frozenset[str] = frozenset(), depth: int = 0) -> bool:
-        """Whether a function's body touches TF/Keras: a tf/keras name, a model method, a global or a
-        ``self.`` attribute holding a model, or a call to another function of this module that does."""
+        """Whether a function's body runs TF/Keras: a TF/Keras call not measured pure (``tf_runtime``), a model
+        method, a global or a ``self.`` attribute holding a model, or a call to another function that does."""
         info = self.all_functions.get(func)
         owner = self.project.owners.get(func) if info is None and self.project is not None else None
         if owner is not None and owner is not self:  # a function of another module: judged by its own imports
@@ -417,8 +418,8 @@ class ModuleIndex:
             return self._reach_cache[key]
         found = False
         for node in own_nodes(func):
-            if isinstance(node, (ast.Name, ast.Attribute)) and is_tf_name(resolve(node, self.imports)):
-                found = True
+            if isinstance(node, ast.Call) and is_tf_name(called := resolve(node.func, self.imports)):
+                found = tf_call_effect(called or "") != "pure"  # writing a TFRecord or a proto runs no TF
             elif isinstance(node, ast.Name) and node.id in model_globals:
                 found = True
             elif isinstance(node, ast.Attribute) and node.attr in model_attrs and isinstance(node.value, ast.Name) \
