@@ -55,6 +55,9 @@ KEYWORD_CALLS = (
     ("layers.Dense(output_dim=)", "k.layers.Dense(output_dim=2)"),
     ("fit(nb_epoch=)", "m = k.Sequential([k.Input((1,)), k.layers.Dense(1)]); m.compile('sgd', 'mse'); "
                        "m.fit(np.zeros((2, 1)), np.zeros((2, 1)), nb_epoch=1, verbose=0)"),
+    *((f"fit_generator({keyword}=)", "m = k.Sequential([k.Input((1,)), k.layers.Dense(1)]); m.compile('sgd', 'mse'); "
+       f"m.fit_generator(iter([(np.zeros((2, 1)), np.zeros((2, 1)))]), steps_per_epoch=1, {keyword}=1, verbose=0)")
+      for keyword in ("samples_per_epoch", "nb_worker", "pickle_safe", "nb_val_samples")),
 )
 
 

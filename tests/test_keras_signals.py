@@ -51,6 +51,7 @@ def test_measurement_still_holds() -> None:
     ({"pyproject.toml": '[project]\ndependencies = ["keras>=3.0", "tensorflow>=2.16"]\n'}, 3, False),
     ({"requirements.txt": "tensorflow\nnumpy\n"}, None, False),  # unpinned: nothing said
     ({"README.md": "needs tensorflow==1.15"}, None, False),  # prose is not a declaration
+    ({"pkg/tensorflow/requirements.txt": "tensorflow==2.10.1\n"}, 2, False),  # a sub-package's requirements
     ({"prespecified.yml": "name: env\ndependencies:\n  - tensorflow==2.8.0\n"}, 2, False),  # any conda env file
     ({"ci.yml": "steps:\n  - run: pip install tensorflow==1.15\n"}, None, False),  # not an environment file
     ({"setup.py": "reqs = open('docker/requirements-tf.txt').read()", "docker/requirements-tf.txt": "tensorflow==2.19\n"},
@@ -72,6 +73,7 @@ def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: b
     ("import keras\nx = keras.ops.add(1, 2)\n", 3),
     ("from keras.optimizers import SGD\nopt = SGD(lr=0.1, momentum=0.9)\n", 2),
     ("import keras\nmodel.fit(x, y, nb_epoch=10)\n", 2),
+    ("import keras\nmodel.fit_generator(batches(), samples_per_epoch=10, nb_worker=2)\n", 2),
     ("import tensorflow.compat.v1 as tf\nsess = tf.Session()\n", None),  # TF 2 in compat mode
     ("import keras\nmodel = keras.models.load_model('m')\n", None),  # both Keras have it
 ])

@@ -33,6 +33,8 @@ KEYWORDS_NOT_IN_KERAS3 = {
     "lr": ("optimizers.SGD(lr=)", "optimizers.Adam(lr=)"),
     "output_dim": ("layers.Dense(output_dim=)",),
     "nb_epoch": ("fit(nb_epoch=)",),
+    **{keyword: (f"fit_generator({keyword}=)",) for keyword in ("samples_per_epoch", "nb_worker", "pickle_safe",
+                                                                 "nb_val_samples")},  # Keras 1
 }
 
 

@@ -18,8 +18,8 @@ from diagnose.lint.config import Settings
 from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, keras_path_version
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
-DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "setup.py", "setup.cfg", "pyproject.toml", "*.yml",
-                     "*.yaml", "Pipfile")
+DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "*/requirements*.txt", "*/*/requirements*.txt",
+                     "setup.py", "setup.cfg", "pyproject.toml", "*.yml", "*.yaml", "Pipfile")
 NAMED_REQUIREMENTS = re.compile(r"""["']([\w./-]*requirements[\w.-]*\.txt)["']""")  # files setup.py reads
 SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "site-packages",
              "__pycache__", "build", "dist", ".eggs"}
@@ -42,8 +42,9 @@ TF1_USE = re.compile(r"tf\.((?:train\.|summary\.|layers\.)?\w+)[ \t]*\(")
 BACKEND_SESSION = re.compile(r"K\.(?:get_session|set_session)[ \t]*\(")
 KERAS3_USE = re.compile(r"keras\.(?:ops|config|random)\.\w+[ \t]*\(")
 OWN_GENERATOR_METHOD = re.compile(r"def[ \t]+((?:fit|predict|evaluate)_generator)[ \t]*\(")
-OLD_KEYWORD = re.compile(r"\b(?:SGD|Adam|RMSprop|Adagrad|Adadelta|Adamax|Nadam|Dense|fit|fit_generator)\("
-                         r"[^()]*?\b(" + "|".join(KEYWORDS_NOT_IN_KERAS3) + r")\s*=")
+# ``lr=`` counts in an optimizer's call; the other old keywords are telling wherever they appear.
+OLD_KEYWORD = re.compile(r"\b(?:SGD|Adam|RMSprop|Adagrad|Adadelta|Adamax|Nadam)\([^()]*?\b(lr)\s*=|\b("
+                         + "|".join(k for k in KEYWORDS_NOT_IN_KERAS3 if k != "lr") + r")\s*=")
 COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
 
 
@@ -224,7 +225,7 @@ def _file_signals(text: str):
                 break
     old = OLD_KEYWORD.search(text)
     if old:
-        yield 2, f"passes {old.group(1)}= (Keras 3 rejects it)"
+        yield 2, f"passes {old.group(1) or old.group(2)}= (Keras 3 rejects it)"
     if BACKEND_SESSION.search(text):
         yield 2, "calls K.get_session()/set_session() (absent from Keras 3)"
     use = KERAS3_USE.search(text)
