@@ -33,3 +33,11 @@ def test_shell_line_continued_with_backslashes_is_not_python(tmp_path: Path) -> 
                     "import multiprocessing\nprint(multiprocessing.cpu_count())\n")
     result = predlint("check", "--no-cache", "--output-format", "json", str(path), cwd=tmp_path)
     assert json.loads(result.stdout) == [], result.stdout
+
+
+def test_ipython_syntax_that_is_not_a_syntax_error(tmp_path: Path) -> None:
+    """``??obj`` help, a cell indented as a whole (IPython strips it), and ``%`` as modulo on a continued line."""
+    path = notebook(tmp_path / "explore.ipynb", "import multiprocessing\n??multiprocessing.Pool\n",
+                    " total = (7\n % 3)\n print(total)\n", "x = 10 \\\n% 4\n")
+    result = predlint("check", "--no-cache", "--output-format", "json", str(path), cwd=tmp_path)
+    assert json.loads(result.stdout) == [], result.stdout

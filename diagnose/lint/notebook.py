@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 SUFFIX = ".ipynb"
 # Lines that are IPython, not Python: ``%magic``, ``!shell``, ``x = %magic``, ``x = !shell``, ``obj?``.
-MAGIC_LINE = re.compile(r"\s*([%!]|[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[%!]|\??[\w.]+\?\??\s*$)")
+MAGIC_LINE = re.compile(r"\s*([%!]|[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[%!]|\??[\w.]+\?\??\s*$"
+                        r"|\?\??[\w.]+\s*$)")
 # Cell magics whose body is still Python run in the kernel.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
@@ -49,16 +50,29 @@ def python_lines(lines: list[str]) -> list[str]:
         return [""] * len(lines)
     out = []
     continued = False  # the previous line was a magic or shell line ending in a backslash
-    for line in lines:
+    depth = 0  # open brackets of the Python lines so far: a line inside them is a continuation
+    for line in _dedented(lines):
+        python_continues = depth > 0 or bool(out) and out[-1].rstrip("\r\n").endswith("\\")
+        magic = continued or (MAGIC_LINE.match(line) is not None and not python_continues)  # `% 3` in brackets
         if continued:
             out.append("")
-        elif MAGIC_LINE.match(line):
+        elif magic:
             indent = line[:len(line) - len(line.lstrip())]
             out.append(f"{indent}pass")
         else:
             out.append(line)
-        continued = (continued or bool(MAGIC_LINE.match(line))) and line.rstrip("\r\n").endswith("\\")
+            depth = max(0, depth + sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}"))
+        continued = magic and line.rstrip("\r\n").endswith("\\")
     return out
+
+
+def _dedented(lines: list[str]) -> list[str]:
+    """A cell as IPython runs it: the first line's indentation is removed from every line."""
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[:len(first) - len(first.lstrip())]
+    if not indent or not all(line.startswith(indent) or not line.strip() for line in lines):
+        return lines
+    return [line[len(indent):] if line.strip() else line for line in lines]
 
 
 def _is_python(document: dict) -> bool:
