@@ -74,6 +74,7 @@ def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: b
     ("from keras.optimizers import SGD\nopt = SGD(lr=0.1, momentum=0.9)\n", 2),
     ("import keras\nmodel.fit(x, y, nb_epoch=10)\n", 2),
     ("import keras\nmodel.fit_generator(batches(), samples_per_epoch=10, nb_worker=2)\n", 2),
+    ("import network\nnetwork.model().fit_generator(gen(), nb_epoch=2, pickle_safe=True)\n", 2),  # no Keras word
     ("import tensorflow.compat.v1 as tf\nsess = tf.Session()\n", None),  # TF 2 in compat mode
     ("import keras\nmodel = keras.models.load_model('m')\n", None),  # both Keras have it
 ])

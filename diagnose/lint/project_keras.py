@@ -45,6 +45,8 @@ OWN_GENERATOR_METHOD = re.compile(r"def[ \t]+((?:fit|predict|evaluate)_generator
 # ``lr=`` counts in an optimizer's call; the other old keywords are telling wherever they appear.
 OLD_KEYWORD = re.compile(r"\b(?:SGD|Adam|RMSprop|Adagrad|Adadelta|Adamax|Nadam)\([^()]*?\b(lr)\s*=|\b("
                          + "|".join(k for k in KEYWORDS_NOT_IN_KERAS3 if k != "lr") + r")\s*=")
+CODE_WORDS = (b"keras", b"tensorflow", b"nb_epoch", b"samples_per_epoch", b"nb_worker", b"pickle_safe",
+              b"nb_val_samples")
 COMPAT_V1_AS_TF = re.compile(r"import\s+tensorflow\.compat\.v1\s+as\s+tf\b|from\s+tensorflow\.compat\s+import\s+v1\s+as\s+tf\b")
 
 
@@ -194,7 +196,7 @@ def _code_signals(root: Path) -> CodeSignals:
     """Keras 2/3 and TF1 evidence from the names the project's Python files use."""
     signals: dict[int, list[str]] = {2: [], 3: []}
     tf1 = False
-    for path, text in _sources(root, (b"keras", b"tensorflow")):  # code that uses neither tells nothing
+    for path, text in _sources(root, CODE_WORDS):  # code that mentions none of these tells nothing
         where = Path(path).relative_to(root).as_posix()
         for version, why in _file_signals(text):
             if len(signals[version]) < EVIDENCE_PER_KIND:
