@@ -27,6 +27,8 @@ MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "
 GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
               "tensorflow.config.experimental.set_memory_growth", "tensorflow.config.set_visible_devices",
               "tensorflow.config.experimental.set_visible_devices")
+# Namespaces whose unmeasured calls are not assumed to be ops: TF1 helpers, checkpoint/proto utilities.
+NOT_OPS = ("tensorflow.compat.", "tensorflow.train.", "tensorflow.python.", "tensorflow.errors.")
 ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
@@ -103,7 +105,8 @@ class LibraryCalls:
             elif qualname.startswith(GPU_PROBES):
                 self.start_tf(node, f"{shown}() ran, which initialises CUDA on a GPU machine (measured on CPU: "
                                     "no hang)", assumed=True)
-            elif effect == "unknown" and not self.graph_mode:  # an eager TF call not measured: most are ops
+            elif effect == "unknown" and not self.graph_mode and not qualname.startswith(NOT_OPS):
+                # an eager TF call not measured: most are ops (not so TF1 helpers and checkpoint utilities)
                 self.start_tf(node, f"{shown}() ran (assumed to start it: not measured)", assumed=True)
         return UNKNOWN
 
