@@ -52,6 +52,7 @@ def test_measurement_still_holds() -> None:
     ({"requirements.txt": "tensorflow\nnumpy\n"}, None, False),  # unpinned: nothing said
     ({"README.md": "needs tensorflow==1.15"}, None, False),  # prose is not a declaration
     ({"pkg/tensorflow/requirements.txt": "tensorflow==2.10.1\n"}, 2, False),  # a sub-package's requirements
+    ({"docker/Dockerfile": "FROM python:3.6\nRUN pip install keras==2.3.1 tensorflow-gpu==1.14\n"}, 2, True),
     ({"prespecified.yml": "name: env\ndependencies:\n  - tensorflow==2.8.0\n"}, 2, False),  # any conda env file
     ({"ci.yml": "steps:\n  - run: pip install tensorflow==1.15\n"}, None, False),  # not an environment file
     ({"setup.py": "reqs = open('docker/requirements-tf.txt').read()", "docker/requirements-tf.txt": "tensorflow==2.19\n"},

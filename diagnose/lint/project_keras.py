@@ -19,7 +19,8 @@ from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, ker
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
 DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "*/requirements*.txt", "*/*/requirements*.txt",
-                     "setup.py", "setup.cfg", "pyproject.toml", "*.yml", "*.yaml", "Pipfile")
+                     "setup.py", "setup.cfg", "pyproject.toml", "*.yml", "*.yaml", "Pipfile", "Dockerfile*",
+                     "*/Dockerfile*")
 NAMED_REQUIREMENTS = re.compile(r"""["']([\w./-]*requirements[\w.-]*\.txt)["']""")  # files setup.py reads
 SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "site-packages",
              "__pycache__", "build", "dist", ".eggs"}
