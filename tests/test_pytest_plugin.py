@@ -129,7 +129,7 @@ def test_unguarded_sleep():
 @pytest.mark.hang_timeout(60, cap=1)
 def test_busy_past_the_cap():
     started = time.monotonic()
-    while time.monotonic() - started < 3:
+    while time.monotonic() - started < 10:  # the guard ends it at the 1 s cap; margin for a loaded machine
         sum(range(10_000))
 '''
 
