@@ -60,6 +60,7 @@ class Value:
     terminated: bool = False  # PROCESS: terminate()/kill() was called
     started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes
     reforks: bool = False  # POOL(maxtasksperchild=N): forks fresh workers while tasks run
+    literal: object = None  # UNKNOWN kind holding a number or bool written in the code (``workers = 1``)
     origin: Any = None  # events.Origin: made in another module of the project, returned from there
 
     def flatten(self) -> list[Value]:

@@ -83,7 +83,8 @@ def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
         values = [path.get(name, UNKNOWN) for path in paths]
         kinds = {v.kind for v in values}
         if len(kinds) == 1:
-            merged[name] = values[0]
+            same = all(v.literal == values[0].literal for v in values)
+            merged[name] = values[0] if same else UNKNOWN  # a number that differs by path is not known
             continue
         process = next((v for v in values if v.kind in PROCESS_OVER_THREAD), None)
         if process is not None and kinds <= {process.kind, PROCESS_OVER_THREAD[process.kind]}:
@@ -226,6 +227,29 @@ class Walker(LibraryCalls):
             if self.ends_block(stmt):
                 return
 
+    def truth(self, test: ast.expr) -> bool | None:
+        """A condition's truth known without running anything: the index's constants, or a comparison of a
+        name holding a number written in the code with a number (``if workers > 1:`` where every caller
+        passes 1)."""
+        known = self.index.truth(test)
+        if known is not None or not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            return known
+        sides = [self.literal_of(test.left), self.literal_of(test.comparators[0])]
+        if any(side is None for side in sides):
+            return None
+        compare = {ast.Gt: int.__gt__, ast.GtE: int.__ge__, ast.Lt: int.__lt__, ast.LtE: int.__le__,
+                   ast.Eq: int.__eq__, ast.NotEq: int.__ne__}.get(type(test.ops[0]))
+        return bool(compare(int(sides[0]), int(sides[1]))) if compare else None
+
+    def literal_of(self, node: ast.expr) -> int | None:
+        """The number a name or constant holds, when the code wrote it and no path changed it."""
+        if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+            return int(node.value)
+        if isinstance(node, ast.Name):
+            value = self.lookup(node.id)
+            return int(value.literal) if type(value.literal) in (int, bool) else None
+        return None
+
     def ends_block(self, stmt: ast.stmt) -> bool:
         """``return``/``raise``/``break``/``continue``, or a call of ``sys.exit()``/``exit()``/``os._exit()``."""
         if isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
@@ -251,8 +275,8 @@ class Walker(LibraryCalls):
                 self.bind(stmt.target, value)
         elif isinstance(stmt, ast.Expr):
             self.expr(stmt.value, discarded=True)
-        elif isinstance(stmt, ast.If) and self.index.truth(stmt.test) is not None:
-            self.block(stmt.body if self.index.truth(stmt.test) else stmt.orelse)  # the other branch never runs
+        elif isinstance(stmt, ast.If) and self.truth(stmt.test) is not None:
+            self.block(stmt.body if self.truth(stmt.test) else stmt.orelse)  # the other branch never runs
         elif isinstance(stmt, ast.If):
             if _is_main_guard(stmt.test) and self.frame is self.module and self.imported:
                 self.block(stmt.orelse)  # imported: ``__name__`` is the module's name
@@ -417,6 +441,8 @@ class Walker(LibraryCalls):
             return UNKNOWN
         if isinstance(node, ast.Name):
             return self.lookup(node.id)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+            return Value(Kind.UNKNOWN, node, literal=node.value)
         if isinstance(node, ast.Attribute):
             return self.attribute(node)
         if isinstance(node, ast.Call):
