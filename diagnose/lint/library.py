@@ -8,7 +8,7 @@ import ast
 
 from diagnose.lint.events import Join, KerasCall, QueueOp, Spawn, Submit
 from diagnose.lint.names import keras_member
-from diagnose.lint.tf_runtime import tf_call_effect
+from diagnose.lint.tf_runtime import GPU_PROBES, NOT_OPS, tf_call_effect
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements, handed_over
 
 POOL_TASK_METHODS = {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async"}
@@ -22,13 +22,6 @@ QUEUE_METHODS = {"put", "put_nowait", "get", "get_nowait", "join", "task_done"}
 MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "load_model", "models.load_model",
                    "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
                    "models.model_from_config"}
-# Device probes: measured pure on CPU, but on a GPU machine they initialise CUDA, which a forked child
-# cannot use (FACTS.md: reported hangs in public code). Findings that rest on them are warnings.
-GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
-              "tensorflow.config.experimental.set_memory_growth", "tensorflow.config.set_visible_devices",
-              "tensorflow.config.experimental.set_visible_devices")
-# Namespaces whose unmeasured calls are not assumed to be ops: TF1 helpers, checkpoint/proto utilities.
-NOT_OPS = ("tensorflow.compat.", "tensorflow.train.", "tensorflow.python.", "tensorflow.errors.")
 ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}

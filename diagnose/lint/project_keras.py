@@ -14,16 +14,16 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from diagnose.lint.config import Settings
+from diagnose.lint.config import DEFAULT_EXCLUDE, Settings
 from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, keras_path_version
+from diagnose.lint.names import keras_member
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
 DECLARATION_GLOBS = ("requirements*.txt", "requirements/*.txt", "*/requirements*.txt", "*/*/requirements*.txt",
                      "setup.py", "setup.cfg", "pyproject.toml", "*.yml", "*.yaml", "Pipfile", "Dockerfile*",
                      "*/Dockerfile*")
 NAMED_REQUIREMENTS = re.compile(r"""["']([\w./-]*requirements[\w.-]*\.txt)["']""")  # files setup.py reads
-SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "site-packages",
-             "__pycache__", "build", "dist", ".eggs"}
+SKIP_DIRS = {*DEFAULT_EXCLUDE, "env", "__pycache__"}
 MAX_SCANNED_FILES = 5000
 MAX_FILE_BYTES = 2_000_000
 EVIDENCE_PER_KIND = 3
@@ -35,7 +35,6 @@ REQUIREMENT = re.compile(
         (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
 PYTHON_REQUIRES = re.compile(r"""(?:python_requires|requires-python)\s*=\s*["']([^"']+)["']""")
 SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
-KERAS_NAMESPACES = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)[ \t]+import[ \t]+\(?([\w \t,]+)",
                          re.MULTILINE)
 IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)", re.MULTILINE)
@@ -85,7 +84,7 @@ def declared(root: Path) -> KerasInference:
 def from_code(root: Path) -> KerasInference:
     """What the names used by the project's Python files say. It reads the project's files, so it is
     asked only where the declarations do not settle it and a finding depends on the answer."""
-    code = _code_signals(root)
+    code, _ = _scan(root)
     versions = {v for v, _ in code.signals}
     evidence = tuple(w for _, w in code.signals)
     return KerasInference(versions.pop() if len(versions) == 1 else None, code.tf1, evidence)
@@ -95,10 +94,7 @@ def from_code(root: Path) -> KerasInference:
 def own_generator_methods(root: Path) -> frozenset[str]:
     """``fit_generator``-like method names the project defines itself (its own trainer classes, or a copy
     of Keras): a call of one on an object of unknown type may be the project's own method."""
-    found: set[str] = set()
-    for _, text in _sources(root, (b"_generator",)):
-        found.update(OWN_GENERATOR_METHOD.findall(text))
-    return frozenset(found)
+    return _scan(root)[1]
 
 
 # ----- declarations ---------------------------------------------------------------------------------
@@ -193,19 +189,21 @@ class CodeSignals:
     tf1: bool
 
 
-def _code_signals(root: Path) -> CodeSignals:
-    """Keras 2/3 and TF1 evidence from the names the project's Python files use."""
+@lru_cache(maxsize=64)
+def _scan(root: Path) -> tuple[CodeSignals, frozenset[str]]:
+    """One read of the project's Python files: the Keras 2/3 and TF1 evidence of the names they use, and the
+    ``*_generator`` methods they define."""
     signals: dict[int, list[str]] = {2: [], 3: []}
     tf1 = False
-    for path, text in _sources(root, CODE_WORDS):  # code that mentions none of these tells nothing
+    own: set[str] = set()
+    for path, text in _sources(root, (*CODE_WORDS, b"_generator")):  # code without these tells nothing
+        own.update(OWN_GENERATOR_METHOD.findall(text))
         where = Path(path).relative_to(root).as_posix()
         for version, why in _file_signals(text):
             if len(signals[version]) < EVIDENCE_PER_KIND:
                 signals[version].append(f"{where}: {why}")
             tf1 = tf1 or "TF1" in why
-        if all(len(found) >= EVIDENCE_PER_KIND for found in signals.values()):
-            break
-    return CodeSignals([(v, w) for v in (2, 3) for w in signals[v]], tf1)
+    return CodeSignals([(v, w) for v in (2, 3) for w in signals[v]], tf1), frozenset(own)
 
 
 def _file_signals(text: str):
@@ -239,12 +237,12 @@ def _file_signals(text: str):
 
 
 def _keras_version_of(qualname: str) -> int | None:
-    if qualname == "tf_keras" or qualname.startswith(("tf_keras.", "tensorflow.python.keras")):
-        return 2
-    for namespace in KERAS_NAMESPACES[:2]:
-        if qualname.startswith(namespace + "."):
-            return keras_path_version(qualname[len(namespace) + 1:])
-    return None
+    """2 or 3 when a name lies in a Keras namespace and only one Keras has it (tf_keras is always 2)."""
+    member = keras_member(qualname)
+    if member is None:
+        return None
+    path, version = member
+    return version or keras_path_version(path)
 
 
 def _sources(root: Path, words: tuple[bytes, ...]):

@@ -152,6 +152,14 @@ GRAPH_RUNTIME_NAMESPACES = ("tensorflow.config.", "tensorflow.test.", "tensorflo
                             "tensorflow.saved_model.", "tensorflow.keras.", "tensorflow.compat.v1.keras.",
                             "tensorflow.python.")
 
+# Device probes: measured pure on CPU, but on a GPU machine they initialise CUDA, which a forked child
+# cannot use (FACTS.md: reported hangs in public code). Findings that rest on them are warnings.
+GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
+              "tensorflow.config.experimental.set_memory_growth", "tensorflow.config.set_visible_devices",
+              "tensorflow.config.experimental.set_visible_devices")
+# Namespaces whose unmeasured calls are not assumed to be ops: TF1 helpers, checkpoint/proto utilities.
+NOT_OPS = ("tensorflow.compat.", "tensorflow.train.", "tensorflow.python.", "tensorflow.errors.")
+
 # Other spellings of the same API, tried in order after the name itself.
 SPELLINGS = (
     ("tensorflow.compat.v2.", "tensorflow."),
