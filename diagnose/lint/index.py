@@ -354,7 +354,7 @@ class ModuleIndex:
         ``tf.compat.v1``: it runs on TensorFlow 1."""
         if not self.imports_tf():
             return False
-        return any(is_tf1_only(qualname[len("tensorflow."):]) for qualname in self._tf_references()
+        return any(is_tf1_only(qualname[len("tensorflow."):]) for qualname in self._tf_references
                    if qualname.startswith("tensorflow."))
 
     @cached_property
@@ -366,8 +366,9 @@ class ModuleIndex:
             return False
         return self.uses_tf1_names or any(
             qualname.startswith("tensorflow.compat.v1.") and qualname.rsplit(".", 1)[-1] in GRAPH_MODE_MARKERS
-            for qualname in self._tf_references())
+            for qualname in self._tf_references)
 
+    @cached_property
     def _tf_references(self) -> set[str]:
         """Canonical names of every TF attribute chain the module mentions."""
         out = set()
