@@ -48,7 +48,7 @@ def add_noqa(findings: Iterable[Finding]) -> Outcome:
     return Outcome(added, sum(reasons.values()), why)
 
 
-def _replace(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes) -> None:
     """Write a file atomically (a temporary file beside it, then a rename), keeping its permissions."""
     import tempfile
 
@@ -73,7 +73,7 @@ def _edit_file(path: str, codes_by_row: dict[int, set[str]]) -> tuple[int, int]:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text, edited, missed = with_noqa(source.decode(encoding), codes_by_row)
         if edited:
-            _replace(path, text.encode(encoding))
+            write_atomically(path, text.encode(encoding))
     except (OSError, SyntaxError, UnicodeError):
         return 0, sum(len(codes) for codes in codes_by_row.values())
     return edited, missed
@@ -110,7 +110,7 @@ def _edit_notebook(path: str, codes_by_row: dict[int, set[str]]) -> tuple[int, i
         indent = re.match(rb"\{\r?\n( *)", data)
         text = json.dumps(document, indent=len(indent.group(1)) if indent else None, ensure_ascii=False)
         try:
-            _replace(path, (text + ("\n" if data.endswith(b"\n") else "")).encode("utf-8"))
+            write_atomically(path, (text + ("\n" if data.endswith(b"\n") else "")).encode("utf-8"))
         except OSError:
             return 0, total
     return edited, missed

@@ -170,8 +170,8 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
     if settings.read_project:
         _settle_keras_version(events, path)
         _mark_own_methods(events, path)
-    facts = ModuleFacts(index, events, walker.module.env)
-    local = ModuleFacts(index, [e for e in events if e.seq not in walker.relocated], walker.module.env) \
+    facts = ModuleFacts(index, events, walker.module.env, lines)
+    local = ModuleFacts(index, [e for e in events if e.seq not in walker.relocated], walker.module.env, lines) \
         if walker.relocated else facts
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
@@ -192,7 +192,7 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                 continue  # the module where it happens reports it there
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
                           with_places(report.message, found), report.severity or rule_cls.severity, row,
-                          related(found))
+                          related(found), report.fix)
 
 
 def _settle_keras_version(events: list, path: str) -> None:

@@ -5,32 +5,37 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
 from diagnose.lint.events import Event
 from diagnose.lint.finding import Severity
+from diagnose.lint.fix.model import Fix
 from diagnose.lint.index import ModuleIndex
 from diagnose.lint.values import Kind, Value
 
 
 @dataclass
 class Report:
-    """A rule's raw finding: the node it covers and the message (severity defaults to the rule's)."""
+    """A rule's raw finding: the node it covers, the message (severity defaults to the rule's) and how to
+    repair it, if the rule knows."""
 
     node: ast.AST
     message: str
     severity: Severity | None = None
+    fix: Fix | None = None
 
 
 @dataclass
 class ModuleFacts:
-    """Everything known about one module: its index, the walker's events, its final module names."""
+    """Everything known about one module: its index, the walker's events, its final module names, and its
+    physical lines (without line endings; what fixes are written against)."""
 
     index: ModuleIndex
     events: list[Event]
     module_env: dict[str, Value]
+    lines: list[str] = field(default_factory=list)
 
     def of(self, cls: type) -> Iterator:
         """Events of one type, in execution order."""
@@ -64,6 +69,8 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.ERROR
     default_enabled: ClassVar[bool] = True
+    fixability: ClassVar[str] = "none"  # the fix it offers: "safe", "unsafe" (--unsafe-fixes) or "none"
+    fix_how: ClassVar[str] = ""  # what its fix does and when it is offered (``predlint rule CODE``)
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         raise NotImplementedError
