@@ -87,6 +87,7 @@ class Project:
     parsing: set[str] = field(default_factory=set)  # modules being parsed and indexed (import cycles)
     mattering: dict[tuple[str, int], bool] = field(default_factory=dict)  # can it contribute a fact
     effecting: dict[tuple[str, int], bool] = field(default_factory=dict)  # may importing it have effects
+    graph: tuple[dict[str, set[str]], dict[str, str | None]] | None = None  # see _import_graph
 
     # ----- files ------------------------------------------------------------------------------------
     def load(self, path: str) -> Module | None:
@@ -205,26 +206,44 @@ class Project:
 
     def entry_start_method(self, path: str) -> str | None:
         """The start method the project's entry scripts (files with a main guard) that import the module at
-        ``path`` all set with ``set_start_method``: process-wide state that the module's pools inherit.
-        None when there is no such script, or one sets none, or they disagree."""
-        from diagnose.lint.project_keras import _python_files
-
-        stem = os.path.splitext(os.path.basename(path))[0]
-        if stem == "__init__":
-            stem = os.path.basename(os.path.dirname(path))
+        ``path``, directly or through other project modules, all set with ``set_start_method``: process-wide
+        state that the module's pools inherit. None when no such script reaches it, or one sets none, or
+        they disagree."""
+        importers, entries = self._import_graph()
         methods: set[str | None] = set()
-        for script in _python_files(self.root):
-            try:
-                with open(script, "rb") as handle:
-                    source = handle.read(MAX_MODULE_BYTES)
-            except OSError:
-                continue
-            if script == path or b"__main__" not in source or stem.encode() not in source:
-                continue
-            if any(located is not None and located[0] == path for located in self._imported_files(source, script)):
-                chosen = START_METHOD_CALL.search(source)
-                methods.add(chosen.group(1).decode() if chosen else None)
+        seen, todo = {path}, [path]
+        while todo:
+            for importer in importers.get(todo.pop(), ()):
+                if importer in seen:
+                    continue
+                seen.add(importer)
+                todo.append(importer)
+                if importer in entries:
+                    methods.add(entries[importer])
         return methods.pop() if len(methods) == 1 else None
+
+    def _import_graph(self) -> tuple[dict[str, set[str]], dict[str, str | None]]:
+        """Who imports each project file (reverse import edges), and each entry script's start method;
+        built once per run from the import lines of every project file."""
+        if self.graph is None:
+            from diagnose.lint.project_keras import _python_files
+
+            importers: dict[str, set[str]] = {}
+            entries: dict[str, str | None] = {}
+            for script in _python_files(self.root):
+                try:
+                    with open(script, "rb") as handle:
+                        source = handle.read(MAX_MODULE_BYTES)
+                except OSError:
+                    continue
+                if b"__main__" in source:
+                    chosen = START_METHOD_CALL.search(source)
+                    entries[script] = chosen.group(1).decode() if chosen else None
+                for located in self._imported_files(source, script):
+                    if located is not None and located[0] != script:
+                        importers.setdefault(located[0], set()).add(script)
+            self.graph = (importers, entries)
+        return self.graph
 
     def _imported_files(self, source: bytes, path: str):
         """The located project files of every module name an import line of ``source`` names."""
