@@ -75,6 +75,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "project root)")
     check.add_argument("--add-noqa", action="store_true",
                        help="add `# noqa: CODE` to every line with a finding, instead of reporting")
+    check.add_argument("--fix", action="store_true",
+                       help="apply safe fixes, then report what remains (`predlint rules` says which rules fix)")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply fixes that may change behaviour (with --fix, --fix-only or --diff)")
+    check.add_argument("--fix-only", action="store_true", help="apply fixes without reporting what remains")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them (exit 1 when there are any)")
     check.set_defaults(func=run_check)
 
     rules = subparsers.add_parser("rules", help="list every rule")
@@ -135,9 +142,12 @@ def run_check(args: argparse.Namespace) -> int:
     output_format, output_file = _output_options(args)
     if args.statistics and output_format not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text, json or json-lines, not {output_format}")
+    fixing = args.fix or args.fix_only or args.diff
+    if args.add_noqa and fixing:
+        raise UsageError("--add-noqa and --fix (or --fix-only, --diff) cannot be used together: fix first, then add noqa")
     reading_stdin = "-" in args.paths
-    if reading_stdin and (len(args.paths) > 1 or args.add_noqa):
-        raise UsageError("- (standard input) is checked alone, and --add-noqa cannot edit it")
+    if reading_stdin and (len(args.paths) > 1 or args.add_noqa or fixing):
+        raise UsageError("- (standard input) is checked alone, and --add-noqa or --fix cannot edit it")
     if reading_stdin:
         return _check_stdin(args, settings, output_format, output_file)
     from diagnose.lint.discovery_cache import discover_cached
@@ -156,6 +166,8 @@ def run_check(args: argparse.Namespace) -> int:
         results = check_files(files, settings, cache=cache)
         if args.add_noqa:
             return _add_noqa(results)
+        if fixing:
+            return _fix(results, settings, args, output_format, stream)
         return _finish(results, args, output_format, stream)
 
 
@@ -187,6 +199,34 @@ def _add_noqa(results: list[FileResult]) -> int:
         sys.stderr.write(f"predlint: warning: {outcome.left} finding{'s' if outcome.left != 1 else ''} "
                          f"could not be suppressed ({outcome.why})\n")
     return EXIT_ERROR if any(r.error for r in results) else EXIT_CLEAN
+
+
+def _fix(results: list[FileResult], settings: Settings, args: argparse.Namespace, output_format: str,
+         stream: TextIO) -> int:
+    """``--fix`` (then report what remains), ``--fix-only``, or ``--diff`` (print, write nothing: exit 1 when
+    something would change)."""
+    from diagnose.lint.fix.files import fix_results
+
+    fixed = fix_results(results, settings, args.unsafe_fixes, write=not args.diff)
+    count = sum(f.fixed for f in fixed)
+    if args.diff:
+        from diagnose.lint.fix.diff import unified_diff
+
+        _internal_errors(results)
+        stream.writelines(unified_diff(f) for f in fixed)
+        if not args.quiet:
+            sys.stderr.write(f"Would fix {count} finding{'s' if count != 1 else ''}.\n")
+        return EXIT_ERROR if any(r.error for r in results) else EXIT_FINDINGS if any(f.changed for f in fixed) \
+            else EXIT_CLEAN
+    remaining = sum(len(r.findings) for r in results)
+    if args.fix_only:
+        _internal_errors(results)
+        code = EXIT_ERROR if any(r.error for r in results) else EXIT_CLEAN
+    else:
+        code = _finish(results, args, output_format, stream)
+    if not args.quiet:
+        sys.stderr.write(f"Fixed {count}, {remaining} remaining.\n")
+    return code
 
 
 def _internal_errors(results: list[FileResult]) -> None:
@@ -263,7 +303,8 @@ def run_rules(args: argparse.Namespace) -> int:
     from diagnose.lint.rules import all_rules
 
     rows = [{"code": rule.code, "name": rule.name, "default": "on" if rule.default_enabled else "off",
-             "severity": rule.severity.value, "summary": rule.summary()} for rule in all_rules()]
+             "severity": rule.severity.value, "fix": rule.fixability, "summary": rule.summary()}
+            for rule in all_rules()]
     if args.output_format == "json":
         import json
 
@@ -287,8 +328,10 @@ def run_rule(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"unknown rule '{args.code}' (see `predlint rules`)")
     console = Console()
+    fix = f"{rule.fixability} (`--fix`{' --unsafe-fixes' if rule.fixability == 'unsafe' else ''}): {rule.fix_how}" \
+        if rule.fixability != "none" else "none"
     text = f"# {rule.code} ({rule.name})\n\nDefault: {'on' if rule.default_enabled else 'off'}; " \
-           f"severity: {rule.severity.value}\n\n{rule.documentation()}\n"
+           f"severity: {rule.severity.value}; fix: {fix}\n\n{rule.documentation()}\n"
     if console.is_terminal:
         console.print(Markdown(text))
     else:

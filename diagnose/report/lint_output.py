@@ -61,10 +61,24 @@ def finding_json(f: Finding, sources: SourceLines) -> dict[str, object]:
         "location": {"row": start[1] if start else f.row, "column": f.column},
         "end_location": {"row": end[1] if end else f.end_row, "column": f.end_column},
         "url": None,
-        "fix": None,
+        "fix": fix_json(f, sources),
         "noqa_row": f.noqa_row,
         **related,  # other modules the finding rests on (whole-project analysis)
     }
+
+
+def fix_json(f: Finding, sources: SourceLines) -> dict[str, object] | None:
+    """ruff's ``fix`` object (applicability, message, edits), rows within the cell in a notebook; None when
+    the rule has no fix for this finding."""
+    if f.fix is None:
+        return None
+    data = f.fix.to_dict()
+    for edit in data["edits"]:  # type: ignore[attr-defined]
+        for key in ("location", "end_location"):
+            cell = sources.cell(f.path, edit[key]["row"])
+            if cell is not None:
+                edit[key]["row"] = cell[1]
+    return data
 
 
 def render_full(findings: list[Finding], stream: TextIO, sources: SourceLines | None = None) -> None:

@@ -38,14 +38,21 @@ def _span(edit: Edit, starts: list[int]) -> tuple[int, int] | None:
     return (start, end) if start is not None and end is not None and start <= end else None
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Ranges that share text, or two insertions (or an insertion and an edge) at one point."""
-    return a[0] < b[1] and b[0] < a[1] or a[0] == b[0] or a[1] == b[1] and (a[0] == a[1] or b[0] == b[1])
+def _intersect(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Ranges that share text, or two insertions at one point (their order would be unclear)."""
+    return a[0] < b[1] and b[0] < a[1] or a == b
+
+
+def _near(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Edits of two fixes that share text or touch at a point where one inserts: one waits a round."""
+    return _intersect(a, b) or a[0] == b[0] or a[1] == b[1] or (a[0] == a[1] or b[0] == b[1]) and (
+        a[0] == b[1] or a[1] == b[0])
 
 
 def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, set[Fix]]:
-    """The text with every fix applied whose edits neither overlap each other nor a fix taken before it
-    (in order of position; a fix reported twice is applied once), and the fixes applied."""
+    """The text with every fix applied whose edits neither overlap each other nor come near a fix taken
+    before it (in order of position; a fix reported twice is applied once), and the fixes applied. A fix's
+    own edits may touch (a deletion, then an insertion where it ends)."""
     starts = _offsets(text)
     taken: list[tuple[int, int]] = []
     edits: list[tuple[tuple[int, int], str]] = []
@@ -56,7 +63,8 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, set[Fix]]:
         if not spans or None in spans:
             continue
         ranges = [s for s in spans if s is not None]
-        if any(_overlap(a, b) for i, a in enumerate(ranges) for b in [*ranges[i + 1:], *taken]):
+        if any(_intersect(a, b) for i, a in enumerate(ranges) for b in ranges[i + 1:]) \
+                or any(_near(a, b) for a in ranges for b in taken):
             continue
         taken.extend(ranges)
         edits.extend((span, edit.content.replace("\n", newline)) for span, edit in zip(ranges, fix.edits))

@@ -34,13 +34,24 @@ def insert(lines: list[str], at: Position, content: str) -> Edit:
     return between(lines, at, at, content)
 
 
-def delete_argument(lines: list[str], call: ast.Call, argument: ast.AST) -> Edit:
-    """Remove one argument (a positional expression or a keyword) from a call, with the comma that
-    separates it from its neighbour: the one before it, or after it when it is the first."""
+def delete_arguments(lines: list[str], call: ast.Call, doomed: list[ast.AST]) -> list[Edit]:
+    """Remove arguments (positional expressions or keywords) from a call with the commas that separate them:
+    each run of neighbours goes with the comma before it, or after it when it starts the call."""
     arguments = sorted([*call.args, *call.keywords], key=start_of)
-    at = arguments.index(argument)
-    if at > 0:
-        return between(lines, end_of(arguments[at - 1]), end_of(argument), "")
-    if len(arguments) > 1:
-        return between(lines, start_of(argument), start_of(arguments[1]), "")
-    return between(lines, start_of(argument), end_of(argument), "")
+    edits = []
+    at = 0
+    while at < len(arguments):
+        if arguments[at] not in doomed:
+            at += 1
+            continue
+        last = at
+        while last + 1 < len(arguments) and arguments[last + 1] in doomed:
+            last += 1
+        if at > 0:
+            edits.append(between(lines, end_of(arguments[at - 1]), end_of(arguments[last]), ""))
+        elif last + 1 < len(arguments):
+            edits.append(between(lines, start_of(arguments[at]), start_of(arguments[last + 1]), ""))
+        else:
+            edits.append(between(lines, start_of(arguments[at]), end_of(arguments[last]), ""))
+        at = last + 1
+    return edits

@@ -1,15 +1,68 @@
 """DLK301."""
 
+import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import KerasCall
 from diagnose.lint.finding import Severity
+from diagnose.lint.fix.build import between, delete_arguments, end_of, insert, start_of
+from diagnose.lint.fix.model import SAFE, UNSAFE, Fix
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind
 
 GENERATOR_METHODS = {"fit_generator", "predict_generator", "evaluate_generator"}
 MOVED_KEYWORDS = ("workers", "use_multiprocessing", "max_queue_size")
 RECEIVERS = {Kind.MODEL, Kind.UNKNOWN}
+# Positional parameters after the generator whose place every Keras 2 agrees on: they become keywords.
+POSITIONAL = {"fit_generator": ("steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data",
+                                "validation_steps"),
+              "predict_generator": ("steps",), "evaluate_generator": ("steps",)}
+# The keywords Keras 3's fit/predict/evaluate accept.
+ACCEPTED = {"fit": {"x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
+                    "shuffle", "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch",
+                    "validation_steps", "validation_batch_size", "validation_freq"},
+            "predict": {"x", "batch_size", "verbose", "steps", "callbacks"},
+            "evaluate": {"x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"}}
+QUIET_BY_DEFAULT = {"predict_generator", "evaluate_generator"}  # verbose=0 there, "auto" in predict/evaluate
+
+
+def _arguments_have_a_place(node: ast.Call, old: str, new: str) -> bool:
+    """Whether every argument maps onto Keras 3's method: no `*args`/`**kwargs`, no keyword it lacks, and
+    (for `*_generator`) no positional beyond those every Keras 2 put in the same place."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return False
+    if old in GENERATOR_METHODS and (len(node.args) > 1 + len(POSITIONAL[old]) or not node.args and
+                                     not any(k.arg == "generator" for k in node.keywords)):
+        return False
+    known = {*ACCEPTED[new], *MOVED_KEYWORDS, *(("generator",) if old in GENERATOR_METHODS else ())}
+    return all(k.arg in known for k in node.keywords)
+
+
+def keras3_fix(call: KerasCall, lines: list[str], applicability: str) -> Fix | None:
+    """The call as Keras 3 takes it: `*_generator` renamed, the generator's later positional arguments named,
+    `generator=` as `x=`, the worker settings dropped (they belong on the `PyDataset`), and `verbose=0` where
+    the old method was quiet by default. None when an argument has no sure place in the new call."""
+    node, old = call.node, call.method
+    new = old.replace("_generator", "")
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or new not in ACCEPTED \
+            or not _arguments_have_a_place(node, old, new):
+        return None
+    edits = []
+    if new != old:
+        row, column = end_of(node.func)
+        edits.append(between(lines, (row, column - len(old)), (row, column), new))
+        names = POSITIONAL[old]
+        edits.extend(insert(lines, start_of(a), f"{name}=") for name, a in zip(names, node.args[1:]))
+        edits.extend(between(lines, start_of(k), start_of(k.value), "x=") for k in node.keywords
+                     if k.arg == "generator")
+    doomed = [k for k in node.keywords if k.arg in MOVED_KEYWORDS]
+    edits.extend(delete_arguments(lines, node, doomed))
+    if old in QUIET_BY_DEFAULT and not any(k.arg == "verbose" for k in node.keywords):
+        kept = [a for a in sorted([*node.args, *node.keywords], key=start_of) if a not in doomed]
+        edits.append(insert(lines, end_of(kept[-1]), ", verbose=0"))
+    moved = f"; {'/'.join(k.arg for k in doomed)} dropped: pass them to the `PyDataset` constructor" \
+        if doomed else ""  # type: ignore[misc]
+    return Fix(applicability, f"call `{new}`" + moved if new != old else f"drop {moved[2:]}", tuple(edits))
 
 
 class RemovedKerasApi(Rule):
@@ -61,6 +114,13 @@ class RemovedKerasApi(Rule):
 
     code = "DLK301"
     name = "removed-keras-api"
+    fixability = "safe"
+    fix_how = ("`fit_generator`/`predict_generator`/`evaluate_generator` become `fit`/`predict`/`evaluate` with "
+               "the same arguments (positional ones after the generator named, `verbose=0` kept where it was the "
+               "default); `workers`/`use_multiprocessing`/`max_queue_size` leave the call (on Keras 3 they belong "
+               "on the `PyDataset`). Safe on Keras 3; unsafe when nothing says which Keras runs the code (on Keras "
+               "before 2.3 `predict` takes no generator). Not offered when an argument has no sure place (`*args`, "
+               "`**kwargs`, an unknown keyword).")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         keras_module = facts.index.imports_tf()  # evidence that an unknown receiver may be a Keras model
@@ -80,7 +140,8 @@ class RemovedKerasApi(Rule):
             else:
                 continue
             if call.keras_version == 3:
-                yield Report(call.node, problem + fix)
+                yield Report(call.node, problem + fix, fix=keras3_fix(call, facts.lines, SAFE))
             else:
                 yield Report(call.node, f"if this runs on Keras 3: {problem}{fix} (nothing in the project says "
-                                        "which Keras it runs; pin it or set `keras-version`)", Severity.WARNING)
+                                        "which Keras it runs; pin it or set `keras-version`)", Severity.WARNING,
+                             keras3_fix(call, facts.lines, UNSAFE))

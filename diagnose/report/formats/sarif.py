@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from diagnose import __version__
 from diagnose.lint.finding import Finding
+from diagnose.lint.fix.model import Fix
 from diagnose.lint.rule import Rule
 from diagnose.report.formats.fingerprint import fingerprints
 from diagnose.report.formats.paths import repo_relative, repo_root
@@ -87,4 +88,15 @@ def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, object]:
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": region}}],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
         **related,
+        **({"fixes": [_fix(f.fix, f.path)]} if f.fix else {}),
     }
+
+
+def _fix(fix: Fix, path: str) -> dict[str, object]:
+    """A finding's fix as a SARIF ``fix``: one artifact change with a replacement per edit."""
+    replacements = [{"deletedRegion": {"startLine": e.row, "startColumn": e.column, "endLine": e.end_row,
+                                       "endColumn": e.end_column},
+                     "insertedContent": {"text": e.content}} for e in fix.edits]
+    return {"description": {"text": fix.message},
+            "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": replacements}],
+            "properties": {"applicability": fix.applicability}}
