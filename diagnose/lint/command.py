@@ -209,13 +209,15 @@ def _fix(results: list[FileResult], settings: Settings, args: argparse.Namespace
 
     fixed = fix_results(results, settings, args.unsafe_fixes, write=not args.diff)
     count = sum(f.fixed for f in fixed)
+    hidden = sum(1 for r in results for f in r.findings if f.fix is not None and not f.fix.applies(args.unsafe_fixes))
+    more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
     if args.diff:
         from diagnose.lint.fix.diff import unified_diff
 
         _internal_errors(results)
         stream.writelines(unified_diff(f) for f in fixed)
         if not args.quiet:
-            sys.stderr.write(f"Would fix {count} finding{'s' if count != 1 else ''}.\n")
+            sys.stderr.write(f"Would fix {count} finding{'s' if count != 1 else ''}{more}.\n")
         return EXIT_ERROR if any(r.error for r in results) else EXIT_FINDINGS if any(f.changed for f in fixed) \
             else EXIT_CLEAN
     remaining = sum(len(r.findings) for r in results)
@@ -225,7 +227,7 @@ def _fix(results: list[FileResult], settings: Settings, args: argparse.Namespace
     else:
         code = _finish(results, args, output_format, stream)
     if not args.quiet:
-        sys.stderr.write(f"Fixed {count}, {remaining} remaining.\n")
+        sys.stderr.write(f"Fixed {count}, {remaining} remaining{more}.\n")
     return code
 
 
