@@ -5,10 +5,15 @@ from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn
 from diagnose.lint.finding import Severity
+from diagnose.lint.fix.build import between, end_of, insert, start_of
+from diagnose.lint.fix.indent import indent, indent_unit
+from diagnose.lint.fix.model import SAFE, UNSAFE, Fix
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.scopes import enclosing_scope, parent_map
 
 RELEASE = {"close", "terminate", "__exit__", "shutdown"}
+EAGER = {"map", "starmap", "apply"}  # done when they return: ending the pool after them loses nothing
+LAZY_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
 
 
 def _holds(value: ast.AST | None, name: str) -> bool:
@@ -84,6 +89,71 @@ def pool_is_released(facts: ModuleFacts, call: ast.AST) -> bool:
     return False
 
 
+def _block_of(parents: dict[ast.AST, ast.AST], statement: ast.stmt) -> list[ast.stmt] | None:
+    """The statement list that holds a statement (a body, an ``else``, a ``finally``)."""
+    parent = parents.get(statement)
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and statement in block:
+            return block
+    return None
+
+
+def _mentions(node: ast.AST, name: str) -> list[ast.Name]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name]
+
+
+def _later_reference(scope: ast.AST, name: str) -> bool:
+    """Whether a nested function, lambda, class or generator expression of the scope names it (it may run
+    after the pool's block ends), or the name is global or nonlocal there."""
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return True
+        if node is not scope and isinstance(node, LAZY_SCOPES) and _mentions(node, name):
+            return True
+    return False
+
+
+def with_block_fix(facts: ModuleFacts, call: ast.Call) -> Fix | None:
+    """``pool = Pool(...)`` in a function, with the statements that use it after it in the same block,
+    becomes ``with Pool(...) as pool:`` around them. Offered when the pool's whole life is that block (no
+    use before it or outside it, no rebinding, nothing that may run later). Safe when it only runs
+    ``map``/``starmap``/``apply`` (done when they return): the ``with`` ends after the last use. Otherwise
+    unsafe, the ``with`` reaching the block's end, and not offered when a lazy result is returned: ``with``
+    terminates the pool, and results read after that never come."""
+    parents = parent_map(facts.index.tree)
+    assign = parents.get(call)
+    scope = enclosing_scope(parents, call)
+    if not isinstance(assign, ast.Assign) or len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name) \
+            or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) or _later_reference(scope, assign.targets[0].id):
+        return None
+    name, block = assign.targets[0].id, _block_of(parents, assign)
+    if block is None:
+        return None
+    at = block.index(assign)
+    users = [i for i, statement in enumerate(block) if i > at and _mentions(statement, name)]
+    if not users:
+        return None
+    uses = [n for statement in block[at + 1:] for n in _mentions(statement, name)]
+    if len(uses) + 1 != len(_mentions(scope, name)) or any(not isinstance(n.ctx, ast.Load) for n in uses):
+        return None  # used before it is made, outside the block, rebound or deleted
+    eager = all(isinstance(parents.get(n), ast.Attribute) and parents[n].attr in EAGER  # type: ignore[attr-defined]
+                and isinstance(parents.get(parents[n]), ast.Call) for n in uses)
+    if not eager and any(isinstance(parents.get(parents.get(parents.get(n))), (ast.Return, ast.Yield, ast.YieldFrom))
+                         for n in uses):  # type: ignore[arg-type]
+        return None  # `return pool.imap(...)`: its results are read after any block around it has ended
+    inside = block[at + 1:users[-1] + 1 if eager else len(block)]  # lazy results are read up to the block's end
+    last = at + len(inside)
+    if inside[0].lineno <= assign.end_lineno or last + 1 < len(block) and \
+            block[last + 1].lineno <= (inside[-1].end_lineno or 0):  # type: ignore[operator]
+        return None  # statements joined by `;`
+    lines = facts.lines
+    edits = [between(lines, start_of(assign), start_of(call), "with "),
+             insert(lines, end_of(call), f" as {name}:"),
+             *indent(lines, inside, indent_unit(lines, assign.lineno), assign.end_lineno + 1)]  # type: ignore[operator]
+    return Fix(SAFE if eager else UNSAFE, f"manage the pool with `with {name}`: it ends with the block", tuple(edits))
+
+
 class PoolNeverClosed(Rule):
     """
     ## What it does
@@ -127,6 +197,11 @@ class PoolNeverClosed(Rule):
     code = "DLK502"
     name = "pool-never-closed"
     severity = Severity.WARNING
+    fixability = "safe"
+    fix_how = ("`pool = Pool(...)` in a function becomes `with Pool(...) as pool:` around the statements that use "
+               "it, when its whole life is there (no use after them, no rebinding, no closure or generator that may "
+               "run later). Safe when the pool only runs `map`/`starmap`/`apply`; unsafe with lazy or async "
+               "methods (`imap`, `apply_async`, ...): `with` terminates the pool where the block ends.")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         seen: set[ast.AST] = set()
@@ -136,4 +211,5 @@ class PoolNeverClosed(Rule):
             seen.add(event.node)
             if not pool_is_released(facts, event.node):
                 yield Report(event.node, "pool is never closed: use `with Pool(...) as pool:` or call "
-                                         "`close()`/`terminate()` and `join()` when done")
+                                         "`close()`/`terminate()` and `join()` when done",
+                             fix=with_block_fix(facts, event.node) if isinstance(event.node, ast.Call) else None)
