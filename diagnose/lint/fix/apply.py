@@ -58,7 +58,7 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, set[Fix]]:
     edits: list[tuple[tuple[int, int], str]] = []
     applied: set[Fix] = set()
     newline = line_ending(text)
-    for fix in sorted(set(fixes), key=lambda f: min((e.start for e in f.edits), default=(0, 0))):
+    for fix in sorted(dict.fromkeys(fixes), key=lambda f: min((e.start for e in f.edits), default=(0, 0))):
         spans = [_span(edit, starts) for edit in fix.edits]
         if not spans or None in spans:
             continue
