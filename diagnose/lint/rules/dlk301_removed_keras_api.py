@@ -120,7 +120,8 @@ class RemovedKerasApi(Rule):
                "default); `workers`/`use_multiprocessing`/`max_queue_size` leave the call (on Keras 3 they belong "
                "on the `PyDataset`). Safe on Keras 3; unsafe when nothing says which Keras runs the code (on Keras "
                "before 2.3 `predict` takes no generator). Not offered when an argument has no sure place (`*args`, "
-               "`**kwargs`, an unknown keyword).")
+               "`**kwargs`, an unknown keyword). Keras 3 also wants a generator to yield tuples (`(x,)`, `(x, y)`): "
+               "one that yields bare arrays then raises a `ValueError` the fix cannot see.")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         keras_module = facts.index.imports_tf()  # evidence that an unknown receiver may be a Keras model
