@@ -38,3 +38,14 @@ def add_import(lines: list[str], tree: ast.Module, statement: str) -> Edit:
     if after is None:
         return insert(lines, (1, 0), statement + "\n")
     return insert(lines, (end_of(after)[0] + 1, 0), statement + "\n")
+
+
+def module_reference(lines: list[str], tree: ast.Module, module: str) -> tuple[str, list[Edit]]:
+    """How the code can name ``module``: the name of a module-level ``import module [as name]``, else the
+    module's own name with the edit that imports it."""
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == module:
+                    return alias.asname or module, []
+    return module, [add_import(lines, tree, f"import {module}")]

@@ -1,11 +1,18 @@
 """DLK201."""
 
+import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.finding import Severity
+from diagnose.lint.fix.build import end_of, insert, replace
+from diagnose.lint.fix.imports import binding_import, module_reference
+from diagnose.lint.fix.model import UNSAFE, Edit, Fix
+from diagnose.lint.names import resolve
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind, Value
+
+SPAWN = 'get_context("spawn")'
 
 
 def worker_reaches_tf(facts: ModuleFacts, spawn: Spawn) -> bool:
@@ -40,6 +47,61 @@ def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
     held = frozenset(n for n, v in owner.attrs.items() if v.kind is Kind.MODEL) if owner is not None else frozenset()
     return bool(info is not None and hasattr(info, "node")
                 and facts.index.reaches_tf(info.node, facts.model_globals, held))
+
+
+def _runs_spawned(facts: ModuleFacts, func: Value | None, set_by_functions: set[str]) -> bool:
+    """Whether a spawned worker can run the callable as it ran forked: a module-level function of this
+    module that reads no global a function sets (``global MODEL`` in ``main()``: unset in a fresh import),
+    or one from elsewhere; not a lambda, a nested function or a bound method."""
+    while func is not None and func.kind is Kind.PARTIAL:
+        func = func.base
+    if func is None or func.kind in (Kind.UNKNOWN, Kind.REF):
+        return True
+    node = getattr(func.info, "node", None)
+    return func.kind is Kind.FUNCTION and node in facts.index.tree.body and not any(
+        isinstance(n, ast.Name) and n.id in set_by_functions for n in ast.walk(node))
+
+
+def _add_argument(facts: ModuleFacts, call: ast.Call, text: str) -> Edit:
+    arguments = [*call.args, *call.keywords]
+    if arguments:
+        return insert(facts.lines, max(end_of(a) for a in arguments), f", {text}")
+    row, column = end_of(call)
+    return insert(facts.lines, (row, column - 1), text)
+
+
+def spawn_fix(facts: ModuleFacts, spawn: Spawn) -> Fix | None:
+    """Create the pool, process or executor from a spawn context: ``multiprocessing.Pool(...)`` ->
+    ``multiprocessing.get_context("spawn").Pool(...)``, ``ProcessPoolExecutor(...)`` gets
+    ``mp_context=multiprocessing.get_context("spawn")`` (``import multiprocessing`` added when missing).
+    Offered only where spawning can work: not at import time (spawned workers import the main module), and
+    every callable the workers run is a module-level function that reads no global set by a function. Unsafe: the workers import the module afresh
+    (what its top level builds, they build again) and everything handed to them must pickle."""
+    call = spawn.node
+    if not isinstance(call, ast.Call) or spawn.import_time or spawn.api not in ("pool", "process", "executor"):
+        return None
+    tasks = [s.func for s in facts.of(Submit) if s.pool is spawn.value]
+    set_by_functions = {name for node in facts.index.by_type[ast.Global] for name in node.names}  # type: ignore[attr-defined]
+    if not all(_runs_spawned(facts, f, set_by_functions) for f in [spawn.target, spawn.initializer, *tasks]):
+        return None
+    name, func = resolve(call.func, facts.index.imports), call.func
+    keywords = {k.arg for k in call.keywords}
+    message = "start the workers with spawn: each imports the module afresh and starts its own TF runtime"
+    if name == "concurrent.futures.ProcessPoolExecutor":
+        if "mp_context" in keywords or None in keywords or len(call.args) > 1:
+            return None
+        module, edits = module_reference(facts.lines, facts.index.tree, "multiprocessing")
+        return Fix(UNSAFE, message, (*edits, _add_argument(facts, call, f"mp_context={module}.{SPAWN}")))
+    if name not in ("multiprocessing.Pool", "multiprocessing.Process") or "context" in keywords or None in keywords:
+        return None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):  # multiprocessing.Pool, mp.Pool
+        return Fix(UNSAFE, message, (insert(facts.lines, end_of(func.value), f".{SPAWN}"),))
+    statement = binding_import(facts.index.tree, func.id) if isinstance(func, ast.Name) else None
+    if statement is None or statement.module != "multiprocessing":
+        return None  # another library's Pool, or one imported in a way not followed here
+    original = next(a.name for a in statement.names if (a.asname or a.name) == func.id)  # type: ignore[union-attr]
+    module, edits = module_reference(facts.lines, facts.index.tree, "multiprocessing")
+    return Fix(UNSAFE, message, (*edits, replace(facts.lines, func, f"{module}.{SPAWN}.{original}")))
 
 
 class ForkAfterTfRuntime(Rule):
@@ -103,6 +165,13 @@ class ForkAfterTfRuntime(Rule):
 
     code = "DLK201"
     name = "fork-after-tf-runtime"
+    fixability = "unsafe"
+    fix_how = ("the pool, process or executor is created from a spawn context (`multiprocessing.get_context(\"spawn\")"
+               ".Pool(...)`, `mp_context=` for `ProcessPoolExecutor`), adding `import multiprocessing` when it is "
+               "missing. Unsafe: spawned workers import the module afresh (what its top level builds, each builds "
+               "again: a model built there gets its own weights in every worker) and what they are handed must "
+               "pickle. Not offered at import time, or when a worker runs a lambda, a nested function, a method or "
+               "reads a global that a function sets (a fresh import would not have it).")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
@@ -114,4 +183,4 @@ class ForkAfterTfRuntime(Rule):
                 yield Report(event.node, f"{what} forks after the TF runtime started ({event.tf_started.describe()}) "
                                          "and its workers run TF: the child hangs; use "
                                          "get_context('spawn') and load the model in the worker",
-                             Severity.WARNING if event.tf_started.assumed else None)
+                             Severity.WARNING if event.tf_started.assumed else None, spawn_fix(facts, event))
