@@ -4,6 +4,7 @@ processes under a hard timeout (no mocks)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -160,3 +161,19 @@ def test_keras3_fix_makes_the_program_run(tmp_path: Path) -> None:
     assert "model.predict(batches(), steps=3, verbose=0)" in fixed.read_text()
     done = _run(fixed)
     assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "total 6"), done.stderr
+
+
+@pytest.mark.parametrize(("scenario", "code"), [("fork_after_tf", "DLK201"), ("tf_keras_spawn_generator", "DLK303")])
+@pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in ("tensorflow", "tf_keras", "psutil")),
+                    reason="needs the scenarios and harness extras")
+def test_fixed_hang_scenario_completes_under_repro(scenario: str, code: str, tmp_path: Path) -> None:
+    """A shipped scenario that hangs, fixed by ``--fix --unsafe-fixes``, runs to its end under ``predlint repro``."""
+    target = tmp_path / f"{scenario}.py"
+    shutil.copyfile(ROOT / "fixtures" / "scenarios" / f"{scenario}.py", target)
+    fixed = predlint("check", "--no-cache", "--fix", "--unsafe-fixes", "--select", code, target.name, cwd=tmp_path)
+    assert fixed.returncode == 0 and fixed.stderr == "Fixed 1, 0 remaining.\n", fixed.stdout + fixed.stderr
+    reports = tmp_path / "reports"
+    run = predlint("repro", "--report-dir", str(reports), "--quiet", "30", "--timeout", "300", target.name,
+                   cwd=tmp_path, timeout=400)
+    (report,) = reports.glob("*.json")
+    assert (run.returncode, json.loads(report.read_text())["verdict"]) == (0, "completed"), run.stdout[-2000:]
