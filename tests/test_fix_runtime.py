@@ -86,6 +86,23 @@ if __name__ == "__main__":
     print("total", run(range(10)))
 '''
 
+ASYNC = '''\
+import multiprocessing
+
+
+def work(x):
+    return 1 / x
+
+
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        for x in range(3):
+            pool.apply_async(work, (x,))
+        pool.close()
+        pool.join()
+    print("done")
+'''
+
 KERAS = '''\
 import keras
 import numpy as np
@@ -150,6 +167,15 @@ def test_with_block_fix_keeps_the_program_working(tmp_path: Path) -> None:
     assert "    with multiprocessing.Pool(2) as pool:\n        return sum(pool.map(work, items))\n" in fixed.read_text()
     done = _run(fixed)
     assert (done.returncode, done.stdout) == (0, "total 90\n")
+
+
+def test_kept_async_results_raise_the_worker_error(tmp_path: Path) -> None:
+    target = tmp_path / "program.py"
+    target.write_text(ASYNC)
+    silent = _run(target)
+    assert (silent.returncode, silent.stdout) == (0, "done\n")  # work(0) failed and nobody knew
+    failed = _run(_fixed(tmp_path, ASYNC, "--unsafe-fixes"))
+    assert failed.returncode == 1 and "ZeroDivisionError" in failed.stderr and failed.stdout == ""
 
 
 @pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="needs Keras 3")
