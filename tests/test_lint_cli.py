@@ -168,3 +168,14 @@ def test_excluded_directory_named_explicitly_is_checked(project: Path) -> None:
     assert predlint("check", ".", cwd=project).returncode == 0, "walking from the top skips src/"
     assert predlint("check", "src", cwd=project).returncode == 1, "a directory named on the command line is checked"
     assert predlint("check", "--force-exclude", "src/job.py", cwd=project).returncode == 0
+
+
+def test_editor_and_notebook_autosave_copies_are_not_checked(project: Path) -> None:
+    """Jupyter's ``.ipynb_checkpoints`` holds an autosaved copy of each notebook: checking it reports
+    every notebook finding twice (seen on real repositories), so it is excluded by default, as in ruff."""
+    copy = project / "src" / ".ipynb_checkpoints"
+    copy.mkdir()
+    (copy / "job-checkpoint.py").write_text((project / "src" / "job.py").read_text())
+    result = predlint("check", "--output-format", "concise", ".", cwd=project)
+    assert result.returncode == 1 and "src/job.py" in result.stdout
+    assert ".ipynb_checkpoints" not in result.stdout

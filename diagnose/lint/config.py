@@ -21,9 +21,10 @@ TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
 PLATFORMS = ("linux", "darwin", "win32")
 CONFIG_KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
                "target-version", "platform", "keras-version", "src"}
-DEFAULT_EXCLUDE = (".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox", ".pants.d",
-                   ".pytype", ".ruff_cache", ".predlint_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build",
-                   "buck-out", "build", "dist", "node_modules", "site-packages", "venv")
+DEFAULT_EXCLUDE = (".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+                   ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".predlint_cache", ".svn",
+                   ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
+                   "site-packages", "venv")
 CONFIG_FILES = (".predlint.toml", "predlint.toml", "pyproject.toml")
 
 
