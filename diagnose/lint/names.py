@@ -17,6 +17,7 @@ MODULE_ALIASES = {
     "multiprocessing.queues": "multiprocessing",
     "concurrent.futures.process": "concurrent.futures",
     "concurrent.futures.thread": "concurrent.futures",
+    "six.moves.queue": "queue",  # Python 2/3 code's spelling of the standard queue module
 }
 
 # Keras namespaces and the Keras major version each implies (None: decided by the setting).
