@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +105,21 @@ if __name__ == "__main__":
     print("done")
 '''
 
+IMPORT_TIME = '''\
+import multiprocessing
+
+
+def work(x):
+    return x * 2
+
+
+multiprocessing.set_start_method("spawn", force=True)
+pool = multiprocessing.Pool(2)
+print("total", sum(pool.map(work, range(10))))
+pool.close()
+pool.join()
+'''
+
 KERAS = '''\
 import keras
 import numpy as np
@@ -120,8 +137,17 @@ print("total", len(out))
 
 
 def _run(path: Path, timeout: float = RUN_LIMIT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, path.name], cwd=path.parent, capture_output=True, text=True,
-                          timeout=timeout)
+    """Run a program in its own process group; on timeout the whole group is killed (workers too), and
+    TimeoutExpired raised."""
+    with subprocess.Popen([sys.executable, path.name], cwd=path.parent, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def _fixed(tmp_path: Path, source: str, *flags: str) -> Path:
@@ -176,6 +202,18 @@ def test_kept_async_results_raise_the_worker_error(tmp_path: Path) -> None:
     assert (silent.returncode, silent.stdout) == (0, "done\n")  # work(0) failed and nobody knew
     failed = _run(_fixed(tmp_path, ASYNC, "--unsafe-fixes"))
     assert failed.returncode == 1 and "ZeroDivisionError" in failed.stderr and failed.stdout == ""
+
+
+def test_main_guard_fix_makes_the_spawning_script_complete(tmp_path: Path) -> None:
+    target = tmp_path / "program.py"
+    target.write_text(IMPORT_TIME)
+    with pytest.raises(subprocess.TimeoutExpired):  # every spawned worker re-runs the pool's creation
+        _run(target, timeout=5)
+    fixed = _fixed(tmp_path, IMPORT_TIME, "--unsafe-fixes")
+    assert '\n\n\ndef main():\n    pool = multiprocessing.Pool(2)\n' in fixed.read_text()
+    assert fixed.read_text().endswith('\n\n\nif __name__ == "__main__":\n    main()\n')
+    done = _run(fixed)
+    assert (done.returncode, done.stdout) == (0, "total 90\n")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="needs Keras 3")

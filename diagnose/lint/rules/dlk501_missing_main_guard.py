@@ -1,10 +1,57 @@
 """DLK501."""
 
+import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn
 from diagnose.lint.finding import Severity
+from diagnose.lint.fix.build import insert
+from diagnose.lint.fix.indent import indent
+from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.scopes import parent_map
+
+KEPT = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+GUARD = 'if __name__ == "__main__":'
+
+
+def _assigned(statements: list[ast.stmt]) -> set[str]:
+    return {n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+
+
+def _spacing(lines: list[str], row: int) -> str:
+    """Two blank lines before the new ``def`` when code comes right before it (a comment stays attached)."""
+    before = lines[row - 2].strip() if row > 1 else ""
+    return "\n\n" if before and not before.startswith("#") else ""
+
+
+def main_fix(facts: ModuleFacts, node: ast.AST) -> Fix | None:
+    """The module-level statement that creates the process, and every statement after it, move into a
+    ``def main():`` called under the main guard. Offered when what moves is one run of plain statements to
+    the end of the module (no function, class or import among them), the module has no main guard and no
+    ``main`` yet, and no function or class reads a name the moved statements set (it would be unset at
+    module level). Unsafe: those names become local to ``main()``, and importing the module no longer runs
+    the code."""
+    tree, lines = facts.index.tree, facts.lines
+    parents, statement = parent_map(tree), node
+    while statement is not None and parents.get(statement) is not tree:
+        statement = parents.get(statement)
+    if statement is None or id(node) not in facts.index.node_ids or facts.index.runs_as_main:
+        return None
+    moved = tree.body[tree.body.index(statement):]  # type: ignore[arg-type]
+    kept = tree.body[:tree.body.index(statement)]  # type: ignore[arg-type]
+    names = _assigned(moved)
+    if any(isinstance(s, KEPT) for s in moved) or "main" in _assigned(tree.body) | {
+            d.name for d in kept if isinstance(d, KEPT[:3])} or statement.col_offset:
+        return None
+    if any(isinstance(n, ast.Name) and n.id in names for d in kept if isinstance(d, KEPT[:3]) for n in ast.walk(d)):
+        return None
+    unit = "\t" if any(line.startswith("\t") for line in lines) else "    "
+    last = max(s.end_lineno or s.lineno for s in moved)
+    end = Edit(last, len(lines[last - 1]) + 1, last, len(lines[last - 1]) + 1, f"\n\n\n{GUARD}\n{unit}main()")
+    return Fix(UNSAFE, "move the code that starts processes into `main()`, called under the main guard",
+               (insert(lines, (statement.lineno, 0), f"{_spacing(lines, statement.lineno)}def main():\n{unit}"),
+                *indent(lines, moved, unit, statement.lineno + 1), end))
 
 
 class MissingMainGuard(Rule):
@@ -51,6 +98,12 @@ class MissingMainGuard(Rule):
     code = "DLK501"
     name = "missing-main-guard"
     severity = Severity.WARNING
+    fixability = "unsafe"
+    fix_how = ("the module-level statement that creates the process, and all after it, move into a `def main():` "
+               "called under `if __name__ == \"__main__\":`. Offered when they are plain statements to the end of "
+               "the module (no function, class or import among them), there is no main guard or `main` yet, and no "
+               "function reads a name they set. Unsafe: those names become local to `main()`, and importing the "
+               "module no longer runs the code.")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
@@ -59,4 +112,4 @@ class MissingMainGuard(Rule):
                         "process": "process"}.get(event.api, "process")
                 yield Report(event.node, f"{what} created at import time, outside "
                                          "`if __name__ == \"__main__\":`: under spawn/forkserver every child re-runs "
-                                         "it; create it under the main guard")
+                                         "it; create it under the main guard", fix=main_fix(facts, event.node))
