@@ -2,9 +2,10 @@
 
 from collections.abc import Iterator
 
-from diagnose.lint.events import Join, QueueOp
+from diagnose.lint.events import Join, QueueOp, Spawn
+from diagnose.lint.payload import put_runs_once, small_message
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind
+from diagnose.lint.values import Kind, Value
 
 MP_QUEUES = {Kind.MP_QUEUE, Kind.JOINABLE_QUEUE}
 
@@ -20,6 +21,8 @@ class JoinBeforeDrain(Rule):
     into the underlying pipe, and the pipe holds 64 KiB. With more than that in flight the child
     waits for the parent to read, and the parent waits in `join()` for the child: a deadlock
     (measured: 65,518 bytes pass, 65,538 hang). Small test data passes; production data hangs.
+    Workers whose every `put` runs once and puts a constant, a number or a short message built from
+    constants and `str()`-style calls cannot fill the pipe, and are not reported.
 
     ## Example
     ```python
@@ -67,6 +70,22 @@ class JoinBeforeDrain(Rule):
             filled = {id(op.queue) for op in ops
                       if op.worker_of is process and op.op in ("put", "put_nowait") and op.queue.kind in MP_QUEUES}
             reads = [op for op in ops if not op.in_child and id(op.queue) in filled and op.op in ("get", "get_nowait")]
-            if reads and all(op.seq > join.seq for op in reads):
+            if reads and all(op.seq > join.seq for op in reads) and not self._short_messages(facts, ops, filled):
                 yield Report(join.node, "process joined before the queue it fills is read: once more than 64 KiB is "
                                         "queued the child cannot exit and `join()` waits forever; get() the results first")
+
+    @staticmethod
+    def _short_messages(facts: ModuleFacts, ops: list[QueueOp], filled: set[int]) -> bool:
+        """Whether every put on the filled queues is one short message from its worker's own body."""
+        targets: dict[int, Value | None] = {id(s.value): s.target for s in facts.of(Spawn)}
+        puts = [op for op in ops if id(op.queue) in filled and op.op in ("put", "put_nowait")]
+        for op in puts:
+            target = targets.get(id(op.worker_of)) if op.worker_of is not None else None
+            function = target.info.node if target is not None and target.kind is Kind.FUNCTION else None
+            args = getattr(op.node, "args", [])
+            if function is None or not args or not put_runs_once(function, op.node):
+                return False
+            if not small_message(function, args[0]):
+                return False
+        return bool(puts)
+
