@@ -49,17 +49,28 @@ def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
                 and facts.index.reaches_tf(info.node, facts.model_globals, held))
 
 
-def _runs_spawned(facts: ModuleFacts, func: Value | None, set_by_functions: set[str]) -> bool:
+def _unset_in_a_fresh_import(tree: ast.Module) -> set[str]:
+    """Globals that importing the module does not set: those a function sets (``global MODEL``) and those
+    assigned under the main guard."""
+    names = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and any(isinstance(n, ast.Constant) and n.value == "__main__"
+                                                 for n in ast.walk(statement.test)):
+            names |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _runs_spawned(facts: ModuleFacts, func: Value | None, unset: set[str]) -> bool:
     """Whether a spawned worker can run the callable as it ran forked: a module-level function of this
-    module that reads no global a function sets (``global MODEL`` in ``main()``: unset in a fresh import),
-    or one from elsewhere; not a lambda, a nested function or a bound method."""
+    module that reads no global a fresh import leaves unset, or one from elsewhere; not a lambda, a nested
+    function or a bound method."""
     while func is not None and func.kind is Kind.PARTIAL:
         func = func.base
     if func is None or func.kind in (Kind.UNKNOWN, Kind.REF):
         return True
     node = getattr(func.info, "node", None)
     return func.kind is Kind.FUNCTION and node in facts.index.tree.body and not any(
-        isinstance(n, ast.Name) and n.id in set_by_functions for n in ast.walk(node))
+        isinstance(n, ast.Name) and n.id in unset for n in ast.walk(node))
 
 
 def _add_argument(facts: ModuleFacts, call: ast.Call, text: str) -> Edit:
@@ -75,14 +86,15 @@ def spawn_fix(facts: ModuleFacts, spawn: Spawn) -> Fix | None:
     ``multiprocessing.get_context("spawn").Pool(...)``, ``ProcessPoolExecutor(...)`` gets
     ``mp_context=multiprocessing.get_context("spawn")`` (``import multiprocessing`` added when missing).
     Offered only where spawning can work: not at import time (spawned workers import the main module), and
-    every callable the workers run is a module-level function that reads no global set by a function. Unsafe: the workers import the module afresh
+    every callable the workers run is a module-level function reading no global that a fresh import leaves
+    unset (set by a function or under the main guard). Unsafe: the workers import the module afresh
     (what its top level builds, they build again) and everything handed to them must pickle."""
     call = spawn.node
     if not isinstance(call, ast.Call) or spawn.import_time or spawn.api not in ("pool", "process", "executor"):
         return None
     tasks = [s.func for s in facts.of(Submit) if s.pool is spawn.value]
-    set_by_functions = {name for node in facts.index.by_type[ast.Global] for name in node.names}  # type: ignore[attr-defined]
-    if not all(_runs_spawned(facts, f, set_by_functions) for f in [spawn.target, spawn.initializer, *tasks]):
+    if not all(_runs_spawned(facts, f, _unset_in_a_fresh_import(facts.index.tree)) for f in
+               [spawn.target, spawn.initializer, *tasks]):
         return None
     name, func = resolve(call.func, facts.index.imports), call.func
     keywords = {k.arg for k in call.keywords}
@@ -171,7 +183,7 @@ class ForkAfterTfRuntime(Rule):
                "missing. Unsafe: spawned workers import the module afresh (what its top level builds, each builds "
                "again: a model built there gets its own weights in every worker) and what they are handed must "
                "pickle. Not offered at import time, or when a worker runs a lambda, a nested function, a method or "
-               "reads a global that a function sets (a fresh import would not have it).")
+               "reads a global that a function or the main guard sets (a fresh import would not have it).")
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):

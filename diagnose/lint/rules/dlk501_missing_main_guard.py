@@ -20,9 +20,13 @@ def _assigned(statements: list[ast.stmt]) -> set[str]:
 
 
 def _spacing(lines: list[str], row: int) -> str:
-    """Two blank lines before the new ``def`` when code comes right before it (a comment stays attached)."""
-    before = lines[row - 2].strip() if row > 1 else ""
-    return "\n\n" if before and not before.startswith("#") else ""
+    """The blank lines that make two before the new ``def`` when code precedes it (a comment right above
+    stays attached to the moved code)."""
+    blank = 0
+    while row - 2 - blank >= 0 and not lines[row - 2 - blank].strip():
+        blank += 1
+    before = lines[row - 2 - blank].strip() if row - 2 - blank >= 0 else ""
+    return "\n" * max(0, 2 - blank) if before and not (before.startswith("#") and blank == 0) else ""
 
 
 def main_fix(facts: ModuleFacts, node: ast.AST) -> Fix | None:
