@@ -117,7 +117,7 @@ def test_rules_as_json(project: Path) -> None:
 
     rows = json.loads(run("rules", "--output-format", "json", cwd=project).stdout)
     assert [row["code"] for row in rows] == [rule.code for rule in all_rules()]
-    assert set(rows[0]) == {"code", "name", "default", "severity", "summary"}
+    assert set(rows[0]) == {"code", "name", "default", "severity", "fix", "summary"}
 
 
 # Bug 9: severity shown, errors and warnings counted apart.
