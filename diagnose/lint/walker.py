@@ -154,13 +154,14 @@ class Walker(LibraryCalls):
         self.site: ast.AST | None = None  # the checked module's node that led into another module's code
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
         self.modules_run: set[str] = set()  # project modules whose import effects were applied
+        self.from_top = True  # walking what the module's own top level runs (not a function others call)
 
     # ----- driver -------------------------------------------------------------------------
     def run(self) -> list[Event]:
         self.block(self.index.tree.body)
         if self.imported:
             return self.events
-        self.import_time = False
+        self.import_time, self.from_top = False, False
         for cls in self.index.classes.values():
             self.walk_unused_class(cls)
         for node, info in list(self.index.all_functions.items()):
@@ -168,6 +169,11 @@ class Walker(LibraryCalls):
                 self.tf_started, self.in_child = None, False
                 self.enter(info, [], {}, self_value=None, worker_of=None)
         return self.events
+
+    def runs_as_script(self) -> bool:
+        """Whether ``__name__ == "__main__"`` can hold in the code being walked: the checked module's own
+        code, reached from its top level, when it is run rather than imported."""
+        return self.index is self.home and self.from_top and not self.imported
 
     def walk_unused_class(self, cls) -> None:
         """Walk the methods nobody called on one instance: ``__init__`` first, so ``self.model`` and
@@ -283,6 +289,13 @@ class Walker(LibraryCalls):
             elif _is_main_guard(stmt.test) and self.frame is self.module:
                 was, self.import_time = self.import_time, False
                 self.block(stmt.body)
+                self.import_time = was
+                self.block(stmt.orelse)
+            elif _is_main_guard(stmt.test) and not self.runs_as_script():
+                self.block(stmt.orelse)  # a guard inside a function another module calls: ``__name__`` is not main
+            elif _is_main_guard(stmt.test):  # inside a function the script's top level calls: a child importing
+                was, self.import_time = self.import_time, False  # the script as ``__mp_main__`` skips it
+                self.branches(stmt.body, [])
                 self.import_time = was
                 self.block(stmt.orelse)
             else:
