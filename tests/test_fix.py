@@ -211,3 +211,13 @@ def test_a_file_that_cannot_be_written_keeps_its_findings(tmp_path: Path, monkey
     results = check_files([str(target)], Settings())
     assert files.fix_results(results, Settings(), unsafe=False, write=True) == []
     assert target.read_text() == POOL and [f.code for f in results[0].findings] == ["DLK502"]
+
+
+def test_a_check_says_how_many_findings_fix_would_repair(tmp_path: Path) -> None:
+    (tmp_path / "queues.py").write_text(QUEUE_SOURCE)
+    result = predlint("check", "--no-cache", "queues.py", cwd=tmp_path)
+    assert result.stderr == "[*] 1 fixable with --fix (2 more with --unsafe-fixes).\n"
+    unsafe = predlint("check", "--no-cache", "--unsafe-fixes", "queues.py", cwd=tmp_path)
+    assert unsafe.stderr == "[*] 3 fixable with --fix --unsafe-fixes.\n"
+    machine = predlint("check", "--no-cache", "--output-format", "json", "queues.py", cwd=tmp_path)
+    assert machine.stderr == ""

@@ -239,14 +239,30 @@ def _internal_errors(results: list[FileResult]) -> None:
 
 def _finish(results: list[FileResult], args: argparse.Namespace, output_format: str, stream: TextIO,
             sources: SourceLines | None = None) -> int:
-    """Report the findings; the exit code."""
+    """Report the findings (with a hint on stderr when ``--fix`` could repair some); the exit code."""
     findings = sorted(f for r in results for f in r.findings)
     _internal_errors(results)
     failed = any(r.error for r in results)
     _report(findings, args, output_format, stream, sources, summary=not failed)
+    from diagnose.report.lint_output import TEXT_FORMATS
+
+    editable = "-" not in args.paths and not (args.fix or args.fix_only or args.diff)
+    if editable and output_format in TEXT_FORMATS and not (args.quiet or args.statistics):
+        _fix_hint(findings, args.unsafe_fixes)
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _fix_hint(findings: list[Finding], unsafe: bool) -> None:
+    """On stderr, as ruff says it: how many findings ``--fix`` (and ``--unsafe-fixes``) would repair."""
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applies(unsafe))
+    hidden = sum(1 for f in findings if f.fix is not None and not f.fix.applies(unsafe))
+    if safe:
+        more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+        sys.stderr.write(f"[*] {safe} fixable with --fix{' --unsafe-fixes' if unsafe else ''}{more}.\n")
+    elif hidden:
+        sys.stderr.write(f"No fixes available ({hidden} with --fix --unsafe-fixes).\n")
 
 
 def _output_options(args: argparse.Namespace) -> tuple[str, Path | None]:
