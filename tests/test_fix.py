@@ -221,3 +221,36 @@ def test_a_check_says_how_many_findings_fix_would_repair(tmp_path: Path) -> None
     assert unsafe.stderr == "[*] 3 fixable with --fix --unsafe-fixes.\n"
     machine = predlint("check", "--no-cache", "--output-format", "json", "queues.py", cwd=tmp_path)
     assert machine.stderr == ""
+
+
+def _notebook(*cells: str) -> dict:
+    return {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {},
+                       "outputs": [{"name": "stdout", "output_type": "stream", "text": ["café\n"]}],
+                       "source": source.splitlines(keepends=True)} for source in cells],
+            "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4,
+            "nbformat_minor": 5}
+
+
+def test_notebooks_are_fixed_cell_by_cell(tmp_path: Path) -> None:
+    document = _notebook("%matplotlib inline\nimport multiprocessing", POOL.split("\n", 1)[1] + "print(run([1]))")
+    target = tmp_path / "predict.ipynb"
+    target.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    result = predlint("check", "--no-cache", "--fix", target.name, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "Fixed 1, 0 remaining.\n"), result.stdout
+    fixed = json.loads(target.read_text())
+    assert fixed["cells"][0] == document["cells"][0]  # the magic's cell, outputs and all
+    assert fixed["cells"][1]["outputs"] == document["cells"][1]["outputs"]
+    assert "".join(fixed["cells"][1]["source"]) == POOL.split("\n", 1)[1].replace(
+        "    pool = multiprocessing.Pool(2)\n    return", "    with multiprocessing.Pool(2) as pool:\n        return") \
+        + "print(run([1]))"
+    assert target.read_text().startswith('{\n "cells": [') and target.read_text().endswith("}\n")
+    again = predlint("check", "--no-cache", "--diff", target.name, cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "")
+
+
+def test_a_notebook_fix_in_json_counts_rows_in_its_cell(tmp_path: Path) -> None:
+    (tmp_path / "predict.ipynb").write_text(json.dumps(_notebook("import multiprocessing", POOL.split("\n", 1)[1])))
+    (finding,) = json.loads(predlint("check", "--no-cache", "--output-format", "json", "predict.ipynb",
+                                     cwd=tmp_path).stdout)
+    assert (finding["cell"], finding["location"]["row"]) == (2, 4)
+    assert finding["fix"]["edits"][0]["location"] == {"row": 4, "column": 5}

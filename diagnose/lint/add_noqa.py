@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterable
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 
 from diagnose.lint.finding import Finding
 from diagnose.lint.noqa import LINE_NOQA, UNUSED_NOQA, directive_rows, physical_lines
-from diagnose.lint.notebook import cell_text, is_notebook, python_lines
+from diagnose.lint.notebook import cell_text, dump, is_notebook, python_lines, set_cell_text
 from diagnose.lint.notebook import parse as parse_notebook
 
 NOT_SUPPRESSIBLE = frozenset({"DLK000", UNUSED_NOQA})  # a file that does not parse; a stale directive
@@ -104,13 +103,10 @@ def _edit_notebook(path: str, codes_by_row: dict[int, set[str]]) -> tuple[int, i
         layout = "".join(f"{line}\n" for line in python_lines(text.split("\n")))
         new_text, cell_edited, cell_missed = with_noqa(text, rows, layout)
         edited, missed = edited + cell_edited, missed + cell_missed
-        source_lines = physical_lines(new_text, keepends=True)
-        cell["source"] = source_lines if isinstance(cell.get("source"), list) else new_text
+        set_cell_text(cell, new_text)
     if edited:
-        indent = re.match(rb"\{\r?\n( *)", data)
-        text = json.dumps(document, indent=len(indent.group(1)) if indent else None, ensure_ascii=False)
         try:
-            write_atomically(path, (text + ("\n" if data.endswith(b"\n") else "")).encode("utf-8"))
+            write_atomically(path, dump(document, data))
         except OSError:
             return 0, total
     return edited, missed

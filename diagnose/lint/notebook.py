@@ -104,3 +104,19 @@ def parse(data: bytes) -> Notebook:
         analysed.extend(python_lines(lines))
         cells.extend((number, row) for row in range(1, len(lines) + 1))
     return Notebook("".join(f"{line}\n" for line in analysed), shown, cells)
+
+
+def set_cell_text(cell: dict, text: str) -> None:
+    """Store a cell's new text in the shape its source had (a list of lines, or one string)."""
+    from diagnose.lint.noqa import physical_lines
+
+    cell["source"] = physical_lines(text, keepends=True) if isinstance(cell.get("source"), list) else text
+
+
+def dump(document: dict, like: bytes) -> bytes:
+    """A notebook written back as ``like`` was: its indentation, BOM and final newline; outputs and metadata
+    as they were read."""
+    indent = re.match(rb"(?:\xef\xbb\xbf)?\{\r?\n( *)", like)
+    text = json.dumps(document, indent=len(indent.group(1)) if indent else None, ensure_ascii=False)
+    bom = "\ufeff" if like.startswith(b"\xef\xbb\xbf") else ""
+    return (bom + text + ("\n" if like.endswith(b"\n") else "")).encode("utf-8")
