@@ -155,6 +155,8 @@ class Walker(LibraryCalls):
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
         self.modules_run: set[str] = set()  # project modules whose import effects were applied
         self.from_top = True  # walking what the module's own top level runs (not a function others call)
+        self.started_arm: dict[ast.If, int] = {}  # the branch of an ``if`` in which the TF runtime started
+        self.carried: dict[ast.If, int] = {}  # in a loop's next iteration: the branch each fixed ``if`` takes
 
     # ----- driver -------------------------------------------------------------------------
     def run(self) -> list[Event]:
@@ -300,7 +302,7 @@ class Walker(LibraryCalls):
                 self.block(stmt.orelse)
             else:
                 self.expr(stmt.test)
-                self.branches(stmt.body, stmt.orelse)
+                self.branches(stmt.body, stmt.orelse, choice=stmt)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             iterable = self.expr(stmt.iter)
 
@@ -309,13 +311,13 @@ class Walker(LibraryCalls):
                     self.bind(stmt.target, item)
                     self.block(stmt.body)
 
-            self.loop(iteration)
+            self.loop(stmt, iteration)
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.While) and self.index.truth(stmt.test) is False:
             self.block(stmt.orelse)
         elif isinstance(stmt, ast.While):
             self.expr(stmt.test)
-            self.loop(lambda: self.block(stmt.body))
+            self.loop(stmt, lambda: self.block(stmt.body))
             self.block(stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
@@ -357,11 +359,13 @@ class Walker(LibraryCalls):
                 if isinstance(child, ast.expr):
                     self.expr(child)
 
-    def branches(self, *bodies: list[ast.stmt]) -> None:
+    def branches(self, *bodies: list[ast.stmt], choice: ast.If | None = None) -> None:
         """Walk exclusive branches each from the same state (TF runtime, local names, ``self.``
         attributes); what a branch that returns or raises did does not reach the code after the ``if``.
         A name bound to different kinds of value on different paths is unknown after it (:func:`_merge`).
-        Writes are journaled (:meth:`write`), so a branch costs what it binds, not the size of the scope."""
+        Writes are journaled (:meth:`write`), so a branch costs what it binds, not the size of the scope.
+        ``choice``, the ``if`` statement, notes which branch started the TF runtime: a later iteration of a
+        loop that cannot change its test takes the same branch (:meth:`loop`)."""
         before, outcomes = self.tf_started, []
         env = self.frame.env
         owner = env.get("self") if self.frame.function is not None else None
@@ -370,11 +374,14 @@ class Walker(LibraryCalls):
         self.journals.extend(journals)
         paths: list[list[dict[str, Value]]] = []
         try:
-            for body in bodies:
-                self.tf_started = before
+            for arm, body in enumerate(bodies):
+                same_path = self.carried.get(choice, arm) == arm  # type: ignore[arg-type]
+                self.tf_started = before if same_path else None
                 for table, journal in journals:  # back to the state before the if
                     _restore(table, journal)
                 self.block(body)
+                if choice is not None and before is None and self.tf_started is not None:
+                    self.started_arm.setdefault(choice, arm)
                 if not (body and self.ends_block(body[-1])):
                     outcomes.append(self.tf_started)
                     paths.append([{k: table.get(k, UNBOUND) for k in journal} for table, journal in journals])
@@ -392,12 +399,22 @@ class Walker(LibraryCalls):
                 journal[key] = table.get(key, UNBOUND)
         table[key] = value
 
-    def loop(self, walk_body: Callable[[], None]) -> None:
-        """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it."""
+    def loop(self, stmt: ast.stmt, walk_body: Callable[[], None]) -> None:
+        """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it.
+        Where the runtime started in one branch of an ``if`` whose test the loop never changes (``if
+        args.debug:``), the next iteration takes that branch again: the other branches stay before it."""
         before = self.tf_started
+        choices = [node for node in _own_nodes(stmt) if isinstance(node, ast.If)]
+        for choice in choices:
+            self.started_arm.pop(choice, None)
         walk_body()
         if before is None and self.tf_started is not None:
-            walk_body()
+            fixed = {c: self.started_arm[c] for c in choices if c in self.started_arm and _invariant(c.test, stmt)}
+            saved, self.carried = self.carried, {**self.carried, **fixed}
+            try:
+                walk_body()
+            finally:
+                self.carried = saved
 
     def forks_now(self, process: Value) -> None:
         """``Process.start()``, an executor's first task, or any task of a pool that replaces its workers
@@ -744,3 +761,52 @@ def walk_module(index: ModuleIndex, default_start_method: str, keras_version: in
     walker = Walker(index, default_start_method, keras_version, tf1)
     walker.import_time = not interactive
     return walker.run(), walker
+
+
+def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of a statement outside the functions, lambdas and classes it defines."""
+    out, stack = [], [stmt]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(child for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))
+    return out
+
+
+def _invariant(test: ast.expr, loop: ast.stmt) -> bool:
+    """Whether a loop cannot change ``test``: it calls nothing, and the loop (its target included) binds
+    none of the names or attributes it reads (``args.seed = ...`` leaves ``if args.debug:`` alone)."""
+    parts = list(ast.walk(test))
+    if any(isinstance(node, (ast.Call, ast.Await, ast.NamedExpr)) for node in parts):
+        return False
+    paths = {_path(node) for node in parts if isinstance(node, (ast.Name, ast.Attribute))} - {None}
+    read = {p for p in paths if not any(other.startswith(p + ".") for other in paths)}  # whole chains only
+    for node in _own_nodes(loop):
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            written = _path(_root(node) if isinstance(node, ast.Subscript) else node)
+            if written is None or any(_overlap(written, name) for name in read):
+                return False
+    return True
+
+
+def _path(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name; None for anything else (``f().x``, ``a[0].x``)."""
+    names = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(names)]) if isinstance(node, ast.Name) else None
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether one dotted path is the other or contains it (``args`` and ``args.debug``)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _root(node: ast.expr) -> ast.expr:
+    """``a`` of ``a.b[c].d``."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node
+
