@@ -17,7 +17,8 @@ from lint_support import ROOT, predlint
 
 QUEUE_SOURCE = (ROOT / "fixtures" / "fix" / "DLK402" / "input.py").read_text()
 QUEUE_FIXED = (ROOT / "fixtures" / "fix" / "DLK402" / "expected.py").read_text()
-POOL = "import multiprocessing\n\n\ndef run(items):\n    pool = multiprocessing.Pool(2)\n    return pool.map(abs, items)\n"
+POOL = "import multiprocessing\n\n\ndef run(items):\n    pool = multiprocessing.Pool(2)\n" \
+       "    return pool.map(abs, items)\n"
 
 
 def _fix(applicability: str, *edits: tuple[int, int, int, int, str]) -> Fix:

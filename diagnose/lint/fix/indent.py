@@ -20,7 +20,8 @@ def _inside_strings(statements: list[ast.stmt]) -> set[int]:
     rows: set[int] = set()
     for statement in statements:
         for node in ast.walk(statement):
-            text = isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+            literal = isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+            text = literal or isinstance(node, ast.JoinedStr)
             if text and node.end_lineno and node.end_lineno > node.lineno:  # type: ignore[attr-defined]
                 rows.update(range(node.lineno + 1, node.end_lineno + 1))  # type: ignore[operator]
     return rows

@@ -9,8 +9,8 @@ import json
 from diagnose.lint.fix.apply import apply_fixes
 from diagnose.lint.fix.model import Edit, Fix
 from diagnose.lint.fix.rounds import parses
-from diagnose.lint.notebook import Notebook, cell_text, dump, parse, set_cell_text
 from diagnose.lint.noqa import physical_lines
+from diagnose.lint.notebook import Notebook, cell_text, dump, parse, set_cell_text
 
 
 def _in_cell(notebook: Notebook, module: list[str], fix: Fix) -> tuple[int, Fix] | None:

@@ -1,5 +1,7 @@
 """DLK402."""
 
+from __future__ import annotations
+
 import ast
 from collections.abc import Iterator
 
@@ -29,8 +31,8 @@ def joinable_fix(facts: ModuleFacts, queue: Value, ops: set[str]) -> Fix | None:
     func = node.func
     if isinstance(func, ast.Attribute):
         row, column = end_of(func)
-        return Fix(applicability, message, (between(facts.lines, (row, column - len(func.attr)), (row, column),
-                                                     JOINABLE),))
+        name = between(facts.lines, (row, column - len(func.attr)), (row, column), JOINABLE)
+        return Fix(applicability, message, (name,))
     if not isinstance(func, ast.Name):
         return None
     edits = [replace(facts.lines, func, JOINABLE)]

@@ -1,5 +1,7 @@
 """DLK501."""
 
+from __future__ import annotations
+
 import ast
 from collections.abc import Iterator
 
@@ -16,7 +18,8 @@ GUARD = 'if __name__ == "__main__":'
 
 
 def _assigned(statements: list[ast.stmt]) -> set[str]:
-    return {n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return {n.id for s in statements for n in ast.walk(s)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
 
 
 def _spacing(lines: list[str], row: int) -> str:

@@ -1,5 +1,7 @@
 """DLK502."""
 
+from __future__ import annotations
+
 import ast
 from collections.abc import Iterator
 
@@ -125,7 +127,8 @@ def with_block_fix(facts: ModuleFacts, call: ast.Call) -> Fix | None:
     assign = parents.get(call)
     scope = enclosing_scope(parents, call)
     if not isinstance(assign, ast.Assign) or len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name) \
-            or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) or _later_reference(scope, assign.targets[0].id):
+            or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or _later_reference(scope, assign.targets[0].id):
         return None
     name, block = assign.targets[0].id, _block_of(parents, assign)
     if block is None:

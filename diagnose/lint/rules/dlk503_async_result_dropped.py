@@ -1,5 +1,7 @@
 """DLK503."""
 
+from __future__ import annotations
+
 import ast
 from collections.abc import Iterator
 
