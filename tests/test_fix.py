@@ -255,3 +255,13 @@ def test_a_notebook_fix_in_json_counts_rows_in_its_cell(tmp_path: Path) -> None:
                                      cwd=tmp_path).stdout)
     assert (finding["cell"], finding["location"]["row"]) == (2, 4)
     assert finding["fix"]["edits"][0]["location"] == {"row": 4, "column": 5}
+
+
+def test_fixes_come_back_from_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "pool.py").write_text(POOL)
+    first, second = (predlint("check", "--output-format", "json", "pool.py", cwd=tmp_path).stdout for _ in range(2))
+    assert (tmp_path / ".predlint_cache").is_dir()
+    assert json.loads(second)[0]["fix"] == json.loads(first)[0]["fix"] is not None
+    fixed = predlint("check", "--fix", "pool.py", cwd=tmp_path)  # from the cached findings, then checked afresh
+    assert fixed.returncode == 0 and "with multiprocessing.Pool(2) as pool:" in (tmp_path / "pool.py").read_text()
+    assert predlint("check", "pool.py", cwd=tmp_path).returncode == 0  # the cache saw the new file
