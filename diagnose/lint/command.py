@@ -346,7 +346,7 @@ def run_rule(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"unknown rule '{args.code}' (see `predlint rules`)")
     console = Console()
-    fix = f"{rule.fixability} (`--fix`{' --unsafe-fixes' if rule.fixability == 'unsafe' else ''}): {rule.fix_how}" \
+    fix = f"{rule.fixability} (`--fix{' --unsafe-fixes' if rule.fixability == 'unsafe' else ''}`): {rule.fix_how}" \
         if rule.fixability != "none" else "none"
     text = f"# {rule.code} ({rule.name})\n\nDefault: {'on' if rule.default_enabled else 'off'}; " \
            f"severity: {rule.severity.value}; fix: {fix}\n\n{rule.documentation()}\n"
