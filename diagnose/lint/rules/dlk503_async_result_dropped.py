@@ -51,6 +51,8 @@ def get_fixes(facts: ModuleFacts, calls: list[ast.AST]) -> dict[ast.AST, Fix]:
     calls in a loop are appended to a list made before the loop, and each is got after it, before the pool
     is closed (one fix for every dropped call of the loop). Unsafe: a worker's exception now raises in the
     parent, and the code waits for the tasks there."""
+    if not calls:
+        return {}  # the parent map costs a walk of the whole tree
     parents = parent_map(facts.index.tree)
     lines, fixes, loops = facts.lines, {}, {}
     message = "keep the `AsyncResult` and call `get()`: a worker's exception is raised here"
