@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "keras_signals_probe.json"
 ROOT = HERE.parent
 
-# Paths below the `keras` namespace (also reached as `tensorflow.keras.<path>` on TF >= 2.16).
+# Paths below the `keras` namespace, measured in Keras 3, tf_keras and as `tensorflow.keras.<path>` (Keras 3
+# behind TF >= 2.16, which keeps a few legacy names Keras 3 itself dropped).
 KERAS_PATHS = (
     "engine", "engine.topology", "engine.training", "legacy.interfaces", "backend.tensorflow_backend",
     "backend.get_session", "backend.set_session", "utils.data_utils", "utils.multi_gpu_model",
@@ -97,7 +98,8 @@ def measure() -> dict:
     return {
         "versions": {"python": sys.version.split()[0], "tensorflow": tf.__version__, "keras": keras.__version__,
                      "tf_keras": tf_keras.__version__},
-        "keras": {path: {"keras3": has("keras", path), "tf_keras": has("tf_keras", path)} for path in KERAS_PATHS},
+        "keras": {path: {"keras3": has("keras", path), "tf_keras": has("tf_keras", path),
+                         "tensorflow.keras": has("tensorflow.keras", path)} for path in KERAS_PATHS},
         "tensorflow": {path: has("tensorflow", path) for path in TF_PATHS},
         "keywords": {name: {"keras3": accepts(keras, call), "tf_keras": accepts(tf_keras, call)}
                      for name, call in KEYWORD_CALLS},
@@ -116,7 +118,8 @@ def main() -> int:
     args = parser.parse_args()
     results = measure()
     for path, seen in results["keras"].items():
-        print(f"keras.{path:42} keras3={seen['keras3']!s:5}  tf_keras={seen['tf_keras']}")
+        print(f"keras.{path:42} keras3={seen['keras3']!s:5}  tf_keras={seen['tf_keras']!s:5}  "
+              f"tensorflow.keras={seen['tensorflow.keras']}")
     for path, seen in results["tensorflow"].items():
         print(f"tensorflow.{path:37} tf2={seen}")
     for name, seen in results["keywords"].items():

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, NOT_IN_KERAS3, NOT_IN_TF2, ONLY_IN_KERAS3, is_tf1_only, keras_path_version
+from diagnose.lint.keras_signals import (KEYWORDS_NOT_IN_KERAS3, NOT_IN_KERAS3, NOT_IN_TF2, ONLY_IN_KERAS3,
+                                         STILL_IN_TF_KERAS, is_tf1_only, keras_path_version)
 from diagnose.lint.project_keras import declared, from_code
 from lint_support import ROOT
 
@@ -22,6 +23,9 @@ def test_tables_follow_the_measurement() -> None:
     keras = MEASURED["keras"]
     told = {p: 2 if not seen["keras3"] else 3 if not seen["tf_keras"] else None for p, seen in keras.items()}
     assert {p: keras_path_version(p) for p in keras} == told
+    via_tf = {p: 2 if not seen["tensorflow.keras"] else told[p] if told[p] == 3 else None for p, seen in keras.items()}
+    assert {p: keras_path_version(p, via_tensorflow=True) for p in keras} == via_tf
+    assert set(STILL_IN_TF_KERAS) <= set(NOT_IN_KERAS3)
     assert set(NOT_IN_KERAS3) | set(ONLY_IN_KERAS3) <= set(keras), "every table entry is measured"
     assert {p: is_tf1_only(p) for p in MEASURED["tensorflow"]} == \
         {p: not present for p, present in MEASURED["tensorflow"].items()}
@@ -70,7 +74,8 @@ def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: b
     ("from keras.engine.topology import Layer\n", 2),
     ("from keras.utils import multi_gpu_model, to_categorical\n", 2),
     ("import tensorflow as tf\nsess = tf.Session()\n", 2),
-    ("from tensorflow.keras.preprocessing.image import ImageDataGenerator\n", 2),
+    ("from keras.preprocessing.image import ImageDataGenerator\n", 2),
+    ("from tensorflow.keras.preprocessing.image import ImageDataGenerator\n", None),  # tf.keras on Keras 3 keeps it
     ("import keras\nx = keras.ops.add(1, 2)\n", 3),
     ("from keras.optimizers import SGD\nopt = SGD(lr=0.1, momentum=0.9)\n", 2),
     ("import keras\nmodel.fit(x, y, nb_epoch=10)\n", 2),

@@ -344,7 +344,8 @@ class ModuleIndex:
         versions = {keras_member(name)[1] for name in self.imports.values() if keras_member(name)}
         if versions == {2} or self._sets_legacy_keras() or self.uses_tf1_names:
             return 2
-        told = {keras_path_version(keras_member(name)[0]) for name in self.imports.values() if keras_member(name)}
+        told = {keras_path_version(keras_member(name)[0], name.startswith("tensorflow.keras."))
+                for name in self.imports.values() if keras_member(name)}
         told.discard(None)
         return told.pop() if len(told) == 1 else None
 

@@ -17,6 +17,8 @@ NOT_IN_KERAS3 = (
     "layers.embeddings", "layers.advanced_activations", "layers.CuDNNLSTM", "layers.CuDNNGRU",
     "wrappers.scikit_learn", "objectives", "preprocessing.image.ImageDataGenerator", "preprocessing.text.Tokenizer",
 )
+# Of those, what `tensorflow.keras` still has on Keras 3 (legacy shims): not evidence when reached that way.
+STILL_IN_TF_KERAS = ("preprocessing.image.ImageDataGenerator", "preprocessing.text.Tokenizer")
 # Below the `keras` namespace: only Keras 3 has them (tf_keras does not).
 ONLY_IN_KERAS3 = ("ops", "config", "utils.PyDataset", "random.uniform")
 # Below `tensorflow`: TF1 names that TF 2 has only under `compat.v1`.
@@ -43,9 +45,10 @@ def _under(path: str, entries: tuple[str, ...]) -> str | None:
     return next((e for e in entries if path == e or path.startswith(e + ".")), None)
 
 
-def keras_path_version(path: str) -> int | None:
-    """2 or 3 when a path below a Keras namespace exists in only one of them, else None."""
-    if _under(path, NOT_IN_KERAS3):
+def keras_path_version(path: str, via_tensorflow: bool = False) -> int | None:
+    """2 or 3 when a path below a Keras namespace exists in only one of them, else None. ``via_tensorflow``:
+    the path was reached as ``tensorflow.keras.<path>``, which keeps a few names Keras 3 itself dropped."""
+    if _under(path, NOT_IN_KERAS3) and not (via_tensorflow and _under(path, STILL_IN_TF_KERAS)):
         return 2
     if _under(path, ONLY_IN_KERAS3):
         return 3

@@ -242,7 +242,7 @@ def _keras_version_of(qualname: str) -> int | None:
     if member is None:
         return None
     path, version = member
-    return version or keras_path_version(path)
+    return version or keras_path_version(path, qualname.startswith("tensorflow.keras."))
 
 
 def _sources(root: Path, words: tuple[bytes, ...]):
