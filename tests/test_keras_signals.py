@@ -61,6 +61,11 @@ def test_measurement_still_holds() -> None:
     ({"ci.yml": "steps:\n  - run: pip install tensorflow==1.15\n"}, None, False),  # not an environment file
     ({"setup.py": "reqs = open('docker/requirements-tf.txt').read()", "docker/requirements-tf.txt": "tensorflow==2.19\n"},
      3, False),  # the file setup.py reads
+    ({".travis.yml": 'language: python\npython:\n  - "2.7"\n  - "3.6"\ninstall: pip install .\n'}, 2, False),
+    ({".travis.yml": "python: 3.6\n"}, 2, False),
+    ({".travis.yml": 'python:\n  - "3.8"\n  - "3.11"\n'}, None, False),  # one CI Python can run Keras 3
+    ({"requirements.txt": "# tensorflow-gpu==1.15\ntensorflow\n"}, None, False),  # a commented-out pin says nothing
+    ({"requirements.txt": "git+https://example.org/tools.git#egg=tools\nkeras==2.3.1\n"}, 2, False),
 ])
 def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: bool) -> None:
     for name, text in files.items():
@@ -68,6 +73,12 @@ def test_pins(tmp_path: Path, files: dict[str, str], version: int | None, tf1: b
         (tmp_path / name).write_text(text)
     found = declared(tmp_path)
     assert (found.version, found.tf1) == (version, tf1), found.evidence
+
+
+def test_utf16_requirements_are_read_as_pip_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes("keras==2.9.0\ntensorflow==2.9.1\n".encode("utf-16"))
+    found = declared(tmp_path)
+    assert found.version == 2, found.evidence
 
 
 @pytest.mark.parametrize("code, version", [

@@ -35,6 +35,8 @@ REQUIREMENT = re.compile(
         (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
 PYTHON_REQUIRES = re.compile(r"""(?:python_requires|requires-python)\s*=\s*["']([^"']+)["']""")
 SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
+COMMENT = re.compile(r"(?m)(?:^|(?<=\s))#.*$")  # a comment, not a URL fragment (``...#egg=``)
+TRAVIS_PYTHONS = re.compile(r"""(?<![\w.])["']?([23]\.\d+)["']?(?![\w.])""")
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)[ \t]+import[ \t]+\(?([\w \t,]+)",
                          re.MULTILINE)
 IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:keras|tensorflow|tf_keras)[\w.]*)", re.MULTILINE)
@@ -103,9 +105,11 @@ def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
     out = []
     for path in _declaration_files(root):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = COMMENT.sub("", _decoded(path.read_bytes()))
         except OSError:
             continue
+        if path.name == ".travis.yml":
+            out.extend(_ci_pythons(text, path.relative_to(root).as_posix()))
         if path.suffix in (".yml", ".yaml") and "dependencies:" not in text:
             continue  # only conda environment files declare packages
         for match in REQUIREMENT.finditer(text):
@@ -120,6 +124,36 @@ def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
             if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
                 out.append((2, f"{path.relative_to(root).as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False))
     return out
+
+
+def _decoded(data: bytes) -> str:
+    """A declaration file's text: UTF-16 when it starts with a UTF-16 byte-order mark (as pip reads it)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _ci_pythons(text: str, where: str) -> list[tuple[int | None, str, bool]]:
+    """Keras 2 when every Python version a Travis CI file tests is older than 3.9 (Keras 3 needs 3.9)."""
+    versions = [tuple(int(p) for p in v.split(".")) for v in TRAVIS_PYTHONS.findall(_travis_python_block(text))]
+    if versions and all(v < (3, 9) for v in versions):
+        listed = ", ".join(".".join(map(str, v)) for v in versions)
+        return [(2, f"{where}: CI runs Python {listed} (Keras 3 needs >= 3.9)", False)]
+    return []
+
+
+def _travis_python_block(text: str) -> str:
+    """The value of the top-level ``python:`` key of a Travis file, inline or as the list below it."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("python:"):
+            block = [line[len("python:"):]]
+            for below in lines[i + 1:]:
+                if below.strip() and not below.lstrip().startswith("-"):
+                    break
+                block.append(below)
+            return "\n".join(block)
+    return ""
 
 
 def _declaration_files(root: Path) -> list[Path]:
