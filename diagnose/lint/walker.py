@@ -10,6 +10,7 @@ with unknown parameters, so per-function rules still see them.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,11 @@ from diagnose.lint.syntax import EXIT_CALLS
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
 MAX_DEPTH = 4
+# Libraries whose handling of a function the checker models, or that run it in another process or later
+# (the standard library: atexit, threading, signal, ...): handing them a function is not calling it here.
+MODELLED_LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "tensorflow", "keras", "tf_keras", "joblib", "loky", "ray", "dask", "distributed", "pathos", "multiprocess",
+    "billiard", "mpi4py", "celery", "torch", "pyspark", "horovod"}
 MAX_WALKS = 400
 
 
@@ -571,6 +577,8 @@ class Walker(LibraryCalls):
         if self.index is self.home:
             self.site = node
         if callee.kind is Kind.REF:
+            if _hands_callbacks(callee.qualname or ""):
+                self.run_callbacks([*args, *kwargs.values()])
             return self.call_ref(node, callee.qualname or "", args, kwargs)
         if callee.kind is Kind.METHOD:
             return self.call_method(node, callee, args, kwargs, discarded)
@@ -589,6 +597,16 @@ class Walker(LibraryCalls):
                 self.start_tf(node, "model called")
             return UNKNOWN
         return UNKNOWN  # what a function nobody can see returns is unknown: a name says nothing
+
+    def run_callbacks(self, handed: list[Value]) -> None:
+        """The project's functions and methods handed to another library's function (``fmin(self.objective)``,
+        ``scheduler.add_job(train)``): it calls them, at the earliest now, so they run in the state the
+        parent is in here (the TF runtime only ever starts, never stops)."""
+        for value in handed:
+            info = value.info if value.kind in (Kind.FUNCTION, Kind.METHOD) else None
+            if isinstance(info, FunctionInfo) and info.node not in self.walked and not info.is_generator:
+                base = value.base if value.kind is Kind.METHOD else None
+                self.enter(info, [], {}, self_value=base, worker_of=None)
 
     def instantiate(self, node: ast.Call, cls: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
         info = cls.info
@@ -761,6 +779,13 @@ def walk_module(index: ModuleIndex, default_start_method: str, keras_version: in
     walker = Walker(index, default_start_method, keras_version, tf1)
     walker.import_time = not interactive
     return walker.run(), walker
+
+
+def _hands_callbacks(qualname: str) -> bool:
+    """Whether a call of this imported name is another library's (not the standard library's process,
+    thread and functional tools, whose handling of functions the checker models, nor TF/Keras)."""
+    root = qualname.split(".")[0]
+    return "." in qualname and root not in MODELLED_LIBRARIES
 
 
 def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
