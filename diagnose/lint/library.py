@@ -62,7 +62,10 @@ class LibraryCalls:
             return Value(Kind.PARTIAL, node, base=args[0], items=[*args[1:], *kwargs.values()])
         if qualname in ("itertools.repeat",) and args:
             return Value(Kind.CONTAINER, node, items=[args[0]])
-        if qualname in ("zip", "itertools.product", "itertools.zip_longest", "enumerate"):
+        if qualname == "enumerate" and args:  # (index, element) pairs
+            return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[UNKNOWN, e])
+                                                      for e in elements(args[0])])
+        if qualname in ("zip", "itertools.product", "itertools.zip_longest"):
             return Value(Kind.CONTAINER, node, items=[Value(Kind.CONTAINER, node, items=[e for a in args for e in elements(a)])])
         if qualname == "dict":
             return Value(Kind.CONTAINER, node, items=[*(elements(args[0]) if args else []), *kwargs.values()])
