@@ -30,6 +30,7 @@ from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 MAX_DEPTH = 4
 # Libraries whose handling of a function the checker models, or that run it in another process or later
 # (the standard library: atexit, threading, signal, ...): handing them a function is not calling it here.
+THREADS = ("threading.Thread", "threading.Timer")  # a thread's target runs in this process
 MODELLED_LIBRARIES = frozenset(sys.stdlib_module_names) | {
     "tensorflow", "keras", "tf_keras", "joblib", "loky", "ray", "dask", "distributed", "pathos", "multiprocess",
     "billiard", "mpi4py", "celery", "torch", "pyspark", "horovod"}
@@ -579,6 +580,9 @@ class Walker(LibraryCalls):
         if callee.kind is Kind.REF:
             if _hands_callbacks(callee.qualname or ""):
                 self.run_callbacks([*args, *kwargs.values()])
+            elif callee.qualname in THREADS and "target" in kwargs:  # runs in this process, from its start
+                handed = kwargs.get("args")
+                self.run_callbacks([kwargs["target"]], elements(handed) if handed is not None else [])
             return self.call_ref(node, callee.qualname or "", args, kwargs)
         if callee.kind is Kind.METHOD:
             return self.call_method(node, callee, args, kwargs, discarded)
@@ -598,15 +602,15 @@ class Walker(LibraryCalls):
             return UNKNOWN
         return UNKNOWN  # what a function nobody can see returns is unknown: a name says nothing
 
-    def run_callbacks(self, handed: list[Value]) -> None:
+    def run_callbacks(self, handed: list[Value], args: list[Value] | None = None) -> None:
         """The project's functions and methods handed to another library's function (``fmin(self.objective)``,
-        ``scheduler.add_job(train)``): it calls them, at the earliest now, so they run in the state the
-        parent is in here (the TF runtime only ever starts, never stops)."""
+        ``scheduler.add_job(train)``) or run by a thread of this process: they run at the earliest now, in
+        the state the parent is in here (the TF runtime only ever starts, never stops)."""
         for value in handed:
             info = value.info if value.kind in (Kind.FUNCTION, Kind.METHOD) else None
             if isinstance(info, FunctionInfo) and info.node not in self.walked and not info.is_generator:
                 base = value.base if value.kind is Kind.METHOD else None
-                self.enter(info, [], {}, self_value=base, worker_of=None)
+                self.enter(info, args or [], {}, self_value=base, worker_of=None)
 
     def instantiate(self, node: ast.Call, cls: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
         info = cls.info
