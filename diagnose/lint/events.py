@@ -21,6 +21,17 @@ class Origin:
         return f"{self.path}:{self.line}" + (f" by {self.function}()" if self.function else "")
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A branch taken: the ``if`` test, and whether it held (the ``if`` arm) or not (the ``else`` arm)."""
+
+    test: ast.expr
+    held: bool
+
+    def describe(self) -> str:
+        return f"`{ast.unparse(self.test)}`" if self.held else f"not `{ast.unparse(self.test)}`"
+
+
 @dataclass
 class TfStart:
     """Where and why the TF runtime started in the parent."""
@@ -29,6 +40,7 @@ class TfStart:
     why: str
     assumed: bool = False  # the call is not in the measured table (diagnose/lint/tf_runtime.py)
     origin: Origin | None = None  # in another module of the project (``node`` is that module's)
+    conditions: tuple[Condition, ...] = ()  # the branches it started in (not every path starts it)
 
     def describe(self) -> str:
         if self.origin is not None:
@@ -57,6 +69,7 @@ class Spawn(Event):
     initializer: Value | None
     tf_started: TfStart | None
     import_time: bool
+    conditions: tuple[Condition, ...] = ()  # the branches it was created in
 
 
 @dataclass

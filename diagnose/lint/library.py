@@ -205,7 +205,8 @@ class LibraryCalls:
         self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
                     handed=handed_over([*handed, *init_handed, *(f for f in (target, initializer) if f is not None)]),
                     initializer=initializer,
-                    tf_started=self.tf_started, import_time=self.import_time and not self.in_child)
+                    tf_started=self.tf_started, import_time=self.import_time and not self.in_child,
+                    conditions=tuple(self.conditions))
         if target is not None:
             self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
                              value, keywords)

@@ -9,7 +9,7 @@ cycle gets the empty summary (all unknown) while it is being computed; unknown n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from diagnose.lint.events import Origin, TfStart
 from diagnose.lint.project import Module, Project
@@ -48,9 +48,8 @@ def module_summary(project: Project, module: Module, default_start_method: str, 
         walker.run()
         started = walker.tf_started
         if started is not None and started.origin is None:
-            started = TfStart(started.node, started.why, started.assumed,
-                              Origin(project.display(module.path), started.node.lineno,  # type: ignore[attr-defined]
-                                     file=module.path))
+            started = replace(started, origin=Origin(project.display(module.path),
+                                                     started.node.lineno, file=module.path))  # type: ignore[attr-defined]
         summary = ModuleSummary(dict(walker.module.env), started, walker.start_method, dict(project.used))
     finally:
         project.summarising.discard(module.path)

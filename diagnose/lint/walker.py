@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from diagnose.lint.events import DatasetBuild, Event, Origin, Spawn, TfStart
+from diagnose.lint.events import Condition, DatasetBuild, Event, Origin, Spawn, TfStart
 from diagnose.lint.index import FunctionInfo, ModuleIndex
 from diagnose.lint.library import (
     ENQUEUERS,
@@ -47,6 +47,7 @@ class Frame:
     global_names: set[str] = field(default_factory=set)
     returns: list[Value] = field(default_factory=list)
     worker_of: Value | None = None
+    left_started: TfStart | None = None  # the TF runtime started on a path that left by return/break/continue
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -164,6 +165,7 @@ class Walker(LibraryCalls):
         self.from_top = True  # walking what the module's own top level runs (not a function others call)
         self.started_arm: dict[ast.If, int] = {}  # the branch of an ``if`` in which the TF runtime started
         self.carried: dict[ast.If, int] = {}  # in a loop's next iteration: the branch each fixed ``if`` takes
+        self.conditions: list[Condition] = []  # the ``if`` branches being walked, outermost first
 
     # ----- driver -------------------------------------------------------------------------
     def run(self) -> list[Event]:
@@ -228,7 +230,8 @@ class Walker(LibraryCalls):
 
     def start_tf(self, node: ast.AST, why: str, assumed: bool = False) -> None:
         """The TF runtime starts here, unless it already did (a measured start replaces an assumed one)."""
-        self.take_tf(TfStart(node, why, assumed, self.origin_of(node) if self.index is not self.home else None))
+        self.take_tf(TfStart(node, why, assumed, self.origin_of(node) if self.index is not self.home else None,
+                             tuple(self.conditions)))
 
     def take_tf(self, started: TfStart) -> None:
         if self.tf_started is None or self.tf_started.assumed and not started.assumed:
@@ -373,7 +376,7 @@ class Walker(LibraryCalls):
         Writes are journaled (:meth:`write`), so a branch costs what it binds, not the size of the scope.
         ``choice``, the ``if`` statement, notes which branch started the TF runtime: a later iteration of a
         loop that cannot change its test takes the same branch (:meth:`loop`)."""
-        before, outcomes = self.tf_started, []
+        before, outcomes, started = self.tf_started, [], []
         env = self.frame.env
         owner = env.get("self") if self.frame.function is not None else None
         tables = [env] + ([owner.attrs] if owner is not None and owner.kind is Kind.INSTANCE else [])
@@ -386,15 +389,29 @@ class Walker(LibraryCalls):
                 self.tf_started = before if same_path else None
                 for table, journal in journals:  # back to the state before the if
                     _restore(table, journal)
-                self.block(body)
+                if choice is not None:
+                    self.conditions.append(Condition(choice.test, arm == 0))
+                try:
+                    self.block(body)
+                finally:
+                    if choice is not None:
+                        self.conditions.pop()
                 if choice is not None and before is None and self.tf_started is not None:
                     self.started_arm.setdefault(choice, arm)
-                if not (body and self.ends_block(body[-1])):
+                last = body[-1] if body else None
+                if last is None or not self.ends_block(last):
                     outcomes.append(self.tf_started)
                     paths.append([{k: table.get(k, UNBOUND) for k in journal} for table, journal in journals])
+                elif isinstance(last, (ast.Return, ast.Break, ast.Continue)) and self.tf_started is not before:
+                    self.frame.left_started = self.frame.left_started or self.tf_started  # it reaches the exit
+                if last is None or not isinstance(last, ast.Raise):
+                    started.append(self.tf_started)
         finally:
             del self.journals[-len(journals):]
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
+        if choice is not None and before is None and started and None not in started:  # every way on started it
+            self.tf_started, self.frame.left_started = (
+                _unconditional(t, choice) for t in (self.tf_started, self.frame.left_started))
         for index, (table, journal) in enumerate(journals):
             ends = [{k: path[index].get(k, old) for k, old in journal.items()} for path in paths]
             _restore(table, _merge(ends) if ends else journal)
@@ -405,6 +422,11 @@ class Walker(LibraryCalls):
             if journaled is table and key not in journal:
                 journal[key] = table.get(key, UNBOUND)
         table[key] = value
+
+    def leave_block(self, frame: Frame) -> None:
+        """After a function or loop: the runtime a path leaving it early started is started after it."""
+        if self.tf_started is None and frame.left_started is not None:
+            self.tf_started = frame.left_started
 
     def loop(self, stmt: ast.stmt, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it.
@@ -422,6 +444,7 @@ class Walker(LibraryCalls):
                 walk_body()
             finally:
                 self.carried = saved
+        self.leave_block(self.frame)
 
     def forks_now(self, process: Value) -> None:
         """``Process.start()``, an executor's first task, or any task of a pool that replaces its workers
@@ -704,6 +727,7 @@ class Walker(LibraryCalls):
         finally:
             self.stack.pop()
             self.active.pop()
+        self.leave_block(frame)
         returned = [v for v in frame.returns if v.kind is not Kind.UNKNOWN]
         return returned[0] if returned else UNKNOWN
 
@@ -783,6 +807,13 @@ def walk_module(index: ModuleIndex, default_start_method: str, keras_version: in
     walker = Walker(index, default_start_method, keras_version, tf1)
     walker.import_time = not interactive
     return walker.run(), walker
+
+
+def _unconditional(started: TfStart | None, choice: ast.If) -> TfStart | None:
+    """A runtime start without the condition of an ``if`` each of whose ways started it."""
+    if started is None:
+        return None
+    return replace(started, conditions=tuple(c for c in started.conditions if c.test is not choice.test))
 
 
 def _hands_callbacks(qualname: str) -> bool:

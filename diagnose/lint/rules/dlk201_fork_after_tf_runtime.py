@@ -194,7 +194,9 @@ class ForkAfterTfRuntime(Rule):
             if worker_reaches_tf(facts, event):
                 what = {"fork": "os.fork()", "pool": "Pool", "executor": "ProcessPoolExecutor",
                         "manager": "Manager server"}.get(event.api, "Process")
-                yield Report(event.node, f"{what} forks after the TF runtime started ({event.tf_started.describe()}) "
-                                         "and its workers run TF: the child hangs; use "
+                only = [c.describe() for c in event.tf_started.conditions if c not in event.conditions]
+                when = f", when {' and '.join(only)}" if only else ""
+                yield Report(event.node, f"{what} forks after the TF runtime started ({event.tf_started.describe()}"
+                                         f"{when}) and its workers run TF: the child hangs; use "
                                          "get_context('spawn') and load the model in the worker",
                              Severity.WARNING if event.tf_started.assumed else None, spawn_fix(facts, event))
