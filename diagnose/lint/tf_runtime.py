@@ -27,6 +27,11 @@ def measured(effect: Effect, *names: str | tuple[str, str]) -> dict[str, Measure
 
 
 G = "@graph"
+# Ops TF exports both as ``tf.math.<op>`` and ``tf.<op>`` (the same function; tests/test_tf_runtime_table.py
+# checks it), and array ops that execute at once like ``tf.reshape``.
+TOP_LEVEL_MATH = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "add", "multiply", "subtract",
+                  "square", "sqrt", "exp", "maximum", "minimum", "argmax", "abs", "equal")
+ARRAY_OPS = ("concat", "stack", "expand_dims", "squeeze", "transpose", "gather", "one_hot", "range", "tile")
 
 # TF2 default: eager execution. Any op runs at once, so it starts the runtime.
 EAGER: dict[str, Measured] = {
@@ -36,6 +41,12 @@ EAGER: dict[str, Measured] = {
         "tensorflow.cast", "tensorflow.reshape", "tensorflow.linalg.matmul",
         ("tensorflow.random.", "tensorflow.random.uniform"),
         ("tensorflow.math.", "tensorflow.math.reduce_sum"),
+        # the same functions exported at the top level (``tf.reduce_sum is tf.math.reduce_sum``), and the
+        # array ops that, like the measured ones, run at once in eager mode
+        *((f"tensorflow.{op}", "tensorflow.math.reduce_sum") for op in TOP_LEVEL_MATH),
+        ("tensorflow.matmul", "tensorflow.linalg.matmul"),
+        *((f"tensorflow.{op}", "tensorflow.zeros") for op in ("ones", "ones_like", "zeros_like", "fill")),
+        *((f"tensorflow.{op}", "tensorflow.reshape") for op in ARRAY_OPS),
         ("tensorflow.nn.", "tensorflow.nn.relu"),
         ("tensorflow.linalg.", "tensorflow.linalg.matmul"),
         ("tensorflow.image.", "tensorflow.image.resize"),
