@@ -16,6 +16,7 @@ FILE_NOQA = re.compile(r"^\s*#\s*predlint:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?
 ALL = frozenset({"*"})
 UNUSED_NOQA = "DLK100"
 OWN_CODE = re.compile(r"DLK[0-9]{3}")
+NOQA_WORD = re.compile("noqa", re.IGNORECASE)
 
 
 def _codes(text: str | None) -> frozenset[str]:
@@ -86,7 +87,7 @@ def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozense
     """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing.
     A finding on a row that cannot hold a comment is suppressed at the end of its statement (its
     ``noqa_row`` says where)."""
-    lines = physical_lines(text)
+    lines: list[str] | None = None
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
     moved: dict[int, int] | None = None
@@ -97,6 +98,7 @@ def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozense
             moved = directive_rows(text)
         if finding.noqa_row in moved:
             finding = replace(finding, noqa_row=moved[finding.noqa_row])
+        lines = physical_lines(text) if lines is None else lines
         line = lines[finding.noqa_row - 1] if 0 < finding.noqa_row <= len(lines) else ""
         if is_suppressed(finding.code, line_exemptions(line)):
             used.setdefault(finding.noqa_row, set()).add(finding.code)
@@ -141,6 +143,8 @@ def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[
     from diagnose.lint.rules import rule_by_code
     from diagnose.lint.rules.dlk100_unused_noqa import UnusedNoqa
 
+    if not _may_hold_own_directive(text):
+        return
     known = frozenset(rule_by_code())
     for directive in directives(text):
         suppressed = used.get(directive.row, set())
@@ -154,6 +158,23 @@ def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[
         if message:
             yield Finding(path, directive.row, directive.column, directive.row, directive.end_column,
                           UnusedNoqa.code, UnusedNoqa.name, message, UnusedNoqa.severity, directive.row)
+
+
+def _may_hold_own_directive(text: str) -> bool:
+    """Whether a line with ``noqa`` (in a comment or not) has a blanket directive or one naming a DLK code:
+    only those can be unused, and tokenizing a file to find its comments costs more than checking it. Each
+    line is read as a whole, so the directive of its comment is among the matches."""
+    end = 0
+    for word in NOQA_WORD.finditer(text):
+        if word.start() < end:
+            continue
+        begin = max(text.rfind("\n", 0, word.start()), text.rfind("\r", 0, word.start())) + 1
+        end = min((i for i in (text.find("\n", word.end()), text.find("\r", word.end())) if i != -1),
+                  default=len(text))
+        if any(not match.group("codes") or OWN_CODE.search(match.group("codes").upper())
+               for match in LINE_NOQA.finditer(text, begin, end)):
+            return True
+    return False
 
 
 def _unused_codes_message(codes: list[str], suppressed: set[str], enabled: frozenset[str],

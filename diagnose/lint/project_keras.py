@@ -64,10 +64,18 @@ class KerasInference:
 def project_root(path: Path) -> Path:
     """The nearest directory at or above ``path`` that holds a project marker (else ``path``'s directory)."""
     start = path if path.is_dir() else path.parent
-    for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in MARKERS):
-            return directory
-    return start
+    marked = _marked(str(start))
+    return Path(marked) if marked is not None else start
+
+
+@lru_cache(maxsize=4096)
+def _marked(directory: str) -> str | None:
+    """The nearest directory at or above this one that holds a project marker (each asked once: the files
+    of a tree share their parents)."""
+    if any(os.path.exists(os.path.join(directory, marker)) for marker in MARKERS):
+        return directory
+    parent = os.path.dirname(directory)
+    return _marked(parent) if parent != directory else None
 
 
 @lru_cache(maxsize=64)
