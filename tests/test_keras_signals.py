@@ -61,6 +61,7 @@ def test_measurement_still_holds() -> None:
     ({"ci.yml": "steps:\n  - run: pip install tensorflow==1.15\n"}, None, False),  # not an environment file
     ({"setup.py": "reqs = open('docker/requirements-tf.txt').read()", "docker/requirements-tf.txt": "tensorflow==2.19\n"},
      3, False),  # the file setup.py reads
+    ({"requirements.txt": "keras==3.9.2\n", "tools/convert/requirements.txt": "tensorflow==2.15\n"}, 3, False),
     ({".travis.yml": 'language: python\npython:\n  - "2.7"\n  - "3.6"\ninstall: pip install .\n'}, 2, False),
     ({".travis.yml": "python: 3.6\n"}, 2, False),
     ({".travis.yml": 'python:\n  - "3.8"\n  - "3.11"\n'}, None, False),  # one CI Python can run Keras 3

@@ -84,10 +84,19 @@ def declared(root: Path) -> KerasInference:
     pins = _declarations(root)
     tf1 = any(tf1 for _, _, tf1 in pins)
     versions = {v for v, _, _ in pins if v}
+    if len(versions) > 1:  # the project's own files say more than a sub-tool's requirements in a sub-folder
+        top = min(_depth(w) for v, w, _ in pins if v)
+        pins = [(v, w, t) for v, w, t in pins if _depth(w) == top]
+        versions = {v for v, _, _ in pins if v}
     why = tuple(w for v, w, _ in pins if v)[:EVIDENCE_PER_KIND]
     if len(versions) == 1:
         return KerasInference(versions.pop(), tf1, why)
     return KerasInference(2 if tf1 else None, tf1, why)
+
+
+def _depth(evidence: str) -> int:
+    """How many folders below the project root the file an evidence line cites lies."""
+    return evidence.split(":", 1)[0].count("/")
 
 
 @lru_cache(maxsize=64)
