@@ -252,16 +252,21 @@ class ModuleIndex:
             return (not decisive) if all(v is not None for v in values) else None
         return None
 
-    def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None) -> None:
+    def _collect(self, body: list[ast.stmt], nested: bool, class_name: str | None,
+                 global_names: frozenset[str] = frozenset()) -> None:
+        """``global_names``: what the enclosing function declares ``global``; a function defined under such a
+        name is a module-level function once defined (its ``__qualname__`` is its name: it pickles)."""
         for node in _definitions(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info = FunctionInfo(node, nested, class_name, owner=self)
+                info = FunctionInfo(node, nested and node.name not in global_names, class_name, owner=self)
                 self.all_functions[node] = info
                 if class_name is not None:
                     self.classes[class_name].methods[node.name] = info
                 elif not nested:
                     self.functions[node.name] = info
-                self._collect(node.body, nested=True, class_name=None)
+                declared = frozenset(name for stmt in own_nodes(node) if isinstance(stmt, ast.Global)
+                                     for name in stmt.names)
+                self._collect(node.body, nested=True, class_name=None, global_names=declared)
             elif not nested and class_name is None:
                 self.classes[node.name] = ClassInfo(node, local=False, owner=self)
                 self._collect(node.body, nested=False, class_name=node.name)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from diagnose.lint.events import Condition, DatasetBuild, Event, Origin, Spawn, TfStart
-from diagnose.lint.index import FunctionInfo, ModuleIndex
+from diagnose.lint.index import FunctionInfo, ModuleIndex, own_nodes
 from diagnose.lint.library import (
     ENQUEUERS,
     ITERATION_BUILTINS,
@@ -433,7 +433,7 @@ class Walker(LibraryCalls):
         Where the runtime started in one branch of an ``if`` whose test the loop never changes (``if
         args.debug:``), the next iteration takes that branch again: the other branches stay before it."""
         before = self.tf_started
-        choices = [node for node in _own_nodes(stmt) if isinstance(node, ast.If)]
+        choices = [node for node in own_nodes(stmt) if isinstance(node, ast.If)]
         for choice in choices:
             self.started_arm.pop(choice, None)
         walk_body()
@@ -823,17 +823,6 @@ def _hands_callbacks(qualname: str) -> bool:
     return "." in qualname and root not in MODELLED_LIBRARIES
 
 
-def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
-    """The nodes of a statement outside the functions, lambdas and classes it defines."""
-    out, stack = [], [stmt]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(child for child in ast.iter_child_nodes(node)
-                     if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))
-    return out
-
-
 def _invariant(test: ast.expr, loop: ast.stmt) -> bool:
     """Whether a loop cannot change ``test``: it calls nothing, and the loop (its target included) binds
     none of the names or attributes it reads (``args.seed = ...`` leaves ``if args.debug:`` alone)."""
@@ -842,7 +831,7 @@ def _invariant(test: ast.expr, loop: ast.stmt) -> bool:
         return False
     paths = {_path(node) for node in parts if isinstance(node, (ast.Name, ast.Attribute))} - {None}
     read = {p for p in paths if not any(other.startswith(p + ".") for other in paths)}  # whole chains only
-    for node in _own_nodes(loop):
+    for node in own_nodes(loop):
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
             written = _path(_root(node) if isinstance(node, ast.Subscript) else node)
             if written is None or any(_overlap(written, name) for name in read):

@@ -1,5 +1,6 @@
 """DLK401."""
 
+import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import Join, QueueOp, Spawn
@@ -22,7 +23,8 @@ class JoinBeforeDrain(Rule):
     waits for the parent to read, and the parent waits in `join()` for the child: a deadlock
     (measured: 65,518 bytes pass, 65,538 hang). Small test data passes; production data hangs.
     Workers whose every `put` runs once and puts a constant, a number or a short message built from
-    constants and `str()`-style calls cannot fill the pipe, and are not reported.
+    constants and `str()`-style calls cannot fill the pipe, and are not reported; nor is
+    `join(timeout)`, which returns when the time is up.
 
     ## Example
     ```python
@@ -64,7 +66,7 @@ class JoinBeforeDrain(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         ops = list(facts.of(QueueOp))
         for join in facts.of(Join):
-            if join.in_child or join.after_terminate:
+            if join.in_child or join.after_terminate or _bounded(join.node):
                 continue
             process = join.process
             filled = {id(op.queue) for op in ops
@@ -88,4 +90,10 @@ class JoinBeforeDrain(Rule):
             if not small_message(function, args[0]):
                 return False
         return bool(puts)
+
+
+def _bounded(call: ast.AST) -> bool:
+    """``join(5)`` / ``join(timeout=5)``: it gives up when the time is up (``None`` waits forever)."""
+    given = [*getattr(call, "args", [])[:1], *(k.value for k in getattr(call, "keywords", []) if k.arg == "timeout")]
+    return any(not (isinstance(v, ast.Constant) and v.value is None) for v in given)
 
