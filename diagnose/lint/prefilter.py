@@ -24,13 +24,15 @@ SELF, LIBRARY, API = 1, 2, 4  # trait bits
 # Words that make an event by themselves: the Keras arguments and methods the rules read, Keras's
 # enqueuers, ``os.fork`` and ``ProcessPoolExecutor`` (a thread pool makes none).
 SELF_WORDS = (*KERAS_WORDS, b"Enqueuer", b"ProcessPoolExecutor")
-FORK = re.compile(rb"\bfork\b")
+FORK = re.compile(rb"\.fork\b|\bfrom[ \t]+os[ \t]+import\b")  # ``os.fork()``, or ``fork`` imported from os
 # DLK301's other worker keywords count in a module that calls ``fit``/``predict``/``evaluate`` (literal,
 # or as keys of a ``**{...}`` / ``**dict(...)`` expansion).
 MOVED_KEYWORD = re.compile(rb"\b(?:workers|max_queue_size)\s*=|[\"'](?:workers|max_queue_size)[\"']")
 KERAS_RUN = re.compile(rb"\b(?:fit|predict|evaluate)\b")
-# DLK404 reads ``except queue.Empty`` (``_queue``, ``multiprocessing.queues``) through the module's imports.
-IMPORTS_QUEUE = re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*queue", re.MULTILINE)
+# DLK404 reads a handler ``except queue.Empty`` (``_queue``, ``multiprocessing.queues``, an alias) of the
+# module itself, its name bound by an import of the module or a star import.
+EXCEPT_EMPTY = re.compile(rb"\bexcept\b[^:]*Empty|\bEmpty[ \t]+as\b")
+IMPORTS_QUEUE = re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*(?:queue|\bimport[ \t]*\*)", re.MULTILINE)
 # A process library's names make events only where code names a pool, a process, a queue, a manager
 # (``BaseManager`` subclasses too) or joblib's ``Parallel``; the import and the use may be in different
 # modules (``from .compat import mp`` then ``mp.Pool()``).
@@ -49,7 +51,7 @@ def traits(source: bytes) -> int:
     a process library), ``API`` (names one of its pools, processes, queues or managers)."""
     multiprocess = _found(b"multiprocess", IMPORTS_MULTIPROCESS, source)
     if (any(word in source for word in SELF_WORDS) or _found(b"fork", FORK, source)
-            or b"Empty" in source and (multiprocess or _found(b"queue", IMPORTS_QUEUE, source))
+            or _found(b"Empty", EXCEPT_EMPTY, source) and (multiprocess or IMPORTS_QUEUE.search(source) is not None)
             or (b"workers" in source or b"max_queue_size" in source) and MOVED_KEYWORD.search(source) is not None
             and KERAS_RUN.search(source) is not None):
         return SELF
