@@ -237,8 +237,9 @@ class LibraryCalls:
             self.record(Join, node, process=receiver, after_terminate=receiver.terminated)
         if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
             self.record(QueueOp, node, op=attr, queue=receiver, worker_of=self.frame.worker_of)
-        if kind is Kind.MODEL or (kind is Kind.UNKNOWN and attr in KERAS_RUN_METHODS):
-            return self.model_call(node, receiver, attr, args)
+        unknown = kind is Kind.UNKNOWN or kind is Kind.METHOD and receiver.info is None  # ``self.net``: nothing known
+        if kind is Kind.MODEL or (unknown and attr in KERAS_RUN_METHODS):
+            return self.model_call(node, receiver if kind is Kind.MODEL else UNKNOWN, attr, args)
         if kind is Kind.IMAGE_DATAGEN and attr.startswith("flow"):
             return Value(Kind.KERAS_ITERATOR, node)
         if kind is Kind.CONTAINER and attr in ("append", "extend", "add", "insert"):

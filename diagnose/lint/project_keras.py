@@ -62,10 +62,15 @@ class KerasInference:
 
 
 def project_root(path: Path) -> Path:
-    """The nearest directory at or above ``path`` that holds a project marker (else ``path``'s directory)."""
+    """The nearest directory at or above ``path`` that holds a project marker; else, as in ruff, the
+    working directory the check runs in when ``path`` lies below it (a tree with no marker at all, such as
+    an exported snapshot); else ``path``'s directory."""
     start = path if path.is_dir() else path.parent
     marked = _marked(str(start))
-    return Path(marked) if marked is not None else start
+    if marked is not None:
+        return Path(marked)
+    cwd = Path.cwd()
+    return cwd if start == cwd or cwd in start.parents else start
 
 
 @lru_cache(maxsize=4096)

@@ -114,6 +114,8 @@ class MissingMainGuard(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
+            if event.api == "process" and not event.value.started:
+                continue  # a Process object alone starts nothing: where its start() runs decides (not seen here)
             if event.import_time and event.api != "fork":
                 what = {"manager": "Manager server process", "pool": "process pool", "executor": "process pool",
                         "process": "process"}.get(event.api, "process")
