@@ -68,3 +68,17 @@ def test_modelled_libraries_are_never_project_modules(tmp_path: Path) -> None:
     project = Project(str(tmp_path), (str(tmp_path / "lib"),))
     assert project.locate("multiprocessing.Pool", str(tmp_path / "scripts/run.py")) is None
     assert project.locate(".Pool", str(tmp_path / "lib/multiprocessing/__init__.py")) is None
+
+
+def test_a_tree_without_a_project_marker_is_rooted_where_the_check_runs(tmp_path: Path) -> None:
+    """No .git, pyproject or requirements anywhere (an exported snapshot): as in ruff, the directory the
+    check runs in is the project root, so `from lib import data` in lib/train.py finds lib/data.py."""
+    from lint_support import predlint
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "data.py").write_text("def batches(rows):\n    while True:\n        yield rows\n")
+    (tmp_path / "lib" / "train.py").write_text(
+        "import keras\nfrom lib import data\n\n\ndef train(model, rows):\n"
+        "    model.fit_generator(data.batches(rows), steps_per_epoch=1, workers=4, use_multiprocessing=True)\n")
+    result = predlint("check", "--no-cache", "--keras-version", "2", "--output-format", "concise", ".", cwd=tmp_path)
+    assert "lib/train.py:6:5: DLK302" in result.stdout, result.stdout + result.stderr
