@@ -265,7 +265,7 @@ class ModuleIndex:
                 elif not nested:
                     self.functions[node.name] = info
                 declared = frozenset(name for stmt in own_nodes(node) if isinstance(stmt, ast.Global)
-                                     for name in stmt.names)
+                                     for name in stmt.names) if self.by_type.get(ast.Global) else frozenset()
                 self._collect(node.body, nested=True, class_name=None, global_names=declared)
             elif not nested and class_name is None:
                 self.classes[node.name] = ClassInfo(node, local=False, owner=self)
