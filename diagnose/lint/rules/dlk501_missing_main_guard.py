@@ -120,5 +120,6 @@ class MissingMainGuard(Rule):
                 what = {"manager": "Manager server process", "pool": "process pool", "executor": "process pool",
                         "process": "process"}.get(event.api, "process")
                 yield Report(event.node, f"{what} created at import time, outside "
-                                         "`if __name__ == \"__main__\":`: under spawn/forkserver every child re-runs "
+                                         "`if __name__ == \"__main__\":`: under spawn/forkserver (the default on "
+                                         "macOS and Windows, and on Linux from Python 3.14) every child re-runs "
                                          "it; create it under the main guard", fix=main_fix(facts, event.node))
