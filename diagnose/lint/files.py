@@ -78,10 +78,10 @@ def _exclude_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives) or "(?!)")
 
 
-def is_excluded(path: Path, settings: Settings) -> bool:
+def is_excluded(path: str | os.PathLike[str], settings: Settings) -> bool:
     """Whether exclude/extend-exclude patterns match a path (its name, or its path relative to the root)."""
     regex = _exclude_regex((*settings.exclude, *settings.extend_exclude))
-    return bool(regex.match(path.name) or regex.match(settings.relative(path)))
+    return bool(regex.match(os.path.basename(os.fspath(path))) or regex.match(settings.relative(path)))
 
 
 def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:
@@ -135,12 +135,13 @@ def _inherited_gitignores(root: Path) -> list[GitignoreRule]:
 
 
 def _walk(root: Path, settings: Settings) -> list[Path]:
+    """Paths as strings while walking (a ``Path`` per entry cost most of a large tree's discovery)."""
     found: list[Path] = []
     base_rules = _inherited_gitignores(root)
-    stack: list[tuple[Path, list[GitignoreRule]]] = [(root, base_rules)]
+    stack: list[tuple[str, list[GitignoreRule]]] = [(str(root), base_rules)]
     while stack:
         directory, rules = stack.pop()
-        rules = rules + parse_gitignore(str(directory))
+        rules = rules + parse_gitignore(directory)
         try:
             entries = list(os.scandir(directory))  # discover() sorts what it returns
         except OSError:
@@ -149,12 +150,11 @@ def _walk(root: Path, settings: Settings) -> list[Path]:
             is_dir = entry.is_dir(follow_symlinks=False)
             if not is_dir and not entry.name.endswith(PYTHON_SUFFIXES):
                 continue  # most entries (e.g. __pycache__/*.pyc) need no exclude or .gitignore matching
-            path = Path(entry.path)
-            absolute = Path(os.path.abspath(entry.path)).as_posix()
-            if entry.name == ".git" or is_excluded(path, settings) or _ignored(rules, absolute, is_dir):
+            absolute = os.path.abspath(entry.path).replace(os.sep, "/")
+            if entry.name == ".git" or is_excluded(entry.path, settings) or _ignored(rules, absolute, is_dir):
                 continue
             if is_dir:
-                stack.append((path, rules))
+                stack.append((entry.path, rules))
             elif entry.is_file():
-                found.append(path)
+                found.append(Path(entry.path))
     return found
