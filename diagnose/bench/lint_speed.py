@@ -74,6 +74,7 @@ def run_lint_bench(paths: list[str], args: argparse.Namespace) -> int:
     ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
     if ruff:
         commands["ruff check (default rules)"] = [ruff, "check", "--no-cache", "--exit-zero", "--quiet", *paths]
+    load_before = os.getloadavg()[0]
     timings = _best_of(commands)
     unparsed: list[str] = []
     timings["ast.parse of every file (1 core)"] = _time(lambda: unparsed.extend(_parse_all(files)))
@@ -87,6 +88,8 @@ def run_lint_bench(paths: list[str], args: argparse.Namespace) -> int:
     console = Console()
     console.print(table)
     console.print(f"predlint --version: {version:.3f} s" + ("" if ruff else "  (ruff not installed: not compared)"))
+    console.print(f"load average (1 min): {load_before:.2f} before the runs, {os.getloadavg()[0]:.2f} after (the "
+                  "timed tools count in it); other work on the cores slows every tool, so compare within one run")
     if unparsed:
         console.print(f"{len(unparsed)} file(s) do not parse (`predlint check` reports them as DLK000): "
                       + "; ".join(unparsed), highlight=False)
