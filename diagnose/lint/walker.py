@@ -540,7 +540,8 @@ class Walker(LibraryCalls):
             base = self.expr(node.value)
             self.expr(node.slice)
             if base.kind is Kind.CONTAINER and base.items and not isinstance(node.slice, ast.Slice):
-                return base.items[0]
+                known = [item for item in base.items if item.kind is not Kind.UNKNOWN]  # ``[None] * n`` filled later
+                return (known or base.items)[0]
             return base if base.kind is Kind.CONTAINER else UNKNOWN
         if isinstance(node, ast.IfExp) and self.index.truth(node.test) is not None:
             return self.expr(node.body if self.index.truth(node.test) else node.orelse)
@@ -656,7 +657,7 @@ class Walker(LibraryCalls):
                                  [], None, None)
             manager.started = True  # reported where it is made (``with Manager() as m``); start() adds nothing
             return manager
-        if info.node.name in ENQUEUERS:
+        if info.node.name in ENQUEUERS and not self._reseeded_random_stream(info, node):
             self.enqueuer(node, info.node.name, args)
         instance = Value(Kind.INSTANCE, node, info=info)
         init = info.methods.get("__init__")
@@ -669,6 +670,19 @@ class Walker(LibraryCalls):
             process.attrs = instance.attrs
             return process
         return instance
+
+    def _reseeded_random_stream(self, enqueuer, node: ast.Call) -> bool:
+        """A project's copy of Keras's enqueuer that reseeds NumPy in each worker (as Keras 2.0/2.1 did), fed by
+        a generator of the project that draws its order from ``np.random``: every worker yields its own random
+        stream, nothing is replayed."""
+        reseeds = any(isinstance(n, ast.Call) and _dotted(n.func).endswith("random.seed") for n in ast.walk(enqueuer.node))
+        made = node.args[0] if node.args else None
+        if not reseeds or not isinstance(made, ast.Call):
+            return False
+        source = self.expr(made.func)
+        body = source.info.node if source.kind is Kind.FUNCTION and isinstance(source.info, FunctionInfo) else None
+        return body is not None and any(isinstance(n, ast.Call) and ".random." in f".{_dotted(n.func)}"
+                                        for n in ast.walk(body))
 
     def _dataset_uses_processes(self, node: ast.Call, info) -> bool:
         calls = [node]
@@ -814,6 +828,11 @@ def _unconditional(started: TfStart | None, choice: ast.If) -> TfStart | None:
     if started is None:
         return None
     return replace(started, conditions=tuple(c for c in started.conditions if c.test is not choice.test))
+
+
+def _dotted(node: ast.expr) -> str:
+    """``np.random.seed`` for an attribute chain on a name; "" for anything else."""
+    return _path(node) or ""
 
 
 def _hands_callbacks(qualname: str) -> bool:
