@@ -40,9 +40,12 @@ LIBRARY_WORDS = (b"billiard", b"pathos", b"torch.multiprocessing", b"joblib")
 API_WORDS = (b"Pool", b"Process", b"Queue", b"Manager", b"Parallel")
 
 
+GATE_WORDS = (*PROCESS_WORDS, *KERAS_WORDS, *TF_WORDS)
+
+
 def may_match(source: bytes) -> bool:
     """Whether any rule could fire on this file, or on a module it imports on its behalf."""
-    return (any(word in source for word in (*PROCESS_WORDS, *KERAS_WORDS, *TF_WORDS))
+    return (any(word in source for word in GATE_WORDS)
             or _found(b"multiprocess", IMPORTS_MULTIPROCESS, source) or _queue_empty(source))
 
 
