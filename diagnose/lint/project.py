@@ -31,7 +31,7 @@ PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Para
 LIBRARY_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+(?:multiprocess|concurrent\.futures|concurrent[ \t]+import"
                             rb"|joblib|tensorflow|keras|tf_keras|billiard|pathos|torch\.multiprocessing)", re.MULTILINE)
 # ``main()``, ``Server().main()`` at column 0; led by the newline (a literal first is found at memchr speed)
-TOP_LEVEL_CALL = re.compile(rb"\n[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(")
+TOP_LEVEL_CALL = re.compile(rb"\n(?:[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(|(?:for|while|with)\b|if(?![ \t]+__name__))")
 TOP_LEVEL_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 TOP_LEVEL_STATEMENT = re.compile(rb"^[^\s#)\]]", re.MULTILINE)
 YIELD = re.compile(rb"\byield\b")
@@ -141,7 +141,7 @@ class Project:
 
     def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool]) -> bool:
         """Whether a file that cannot hold a finding by itself calls something at import time (a statement
-        at column 0 that is a call) and imports a project module that can hold one (whose bytes pass
+        at column 0 that is a call, or a loop/``if``/``with`` block that may hold one) and imports a project module that can hold one (whose bytes pass
         ``matches``): then the call may make a finding here. Reads imported files, parses none."""
         return TOP_LEVEL_CALL.search(b"\n" + source) is not None and any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
                    for located in self._imported_files(source, path))
