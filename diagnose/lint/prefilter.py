@@ -34,10 +34,11 @@ KERAS_RUN = re.compile(rb"\b(?:fit|predict|evaluate)\b")
 EXCEPT_EMPTY = re.compile(rb"\bexcept\b[^:]*Empty|\bEmpty[ \t]+as\b")
 IMPORTS_QUEUE = re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*(?:queue|\bimport[ \t]*\*)", re.MULTILINE)
 # A process library's names make events only where code names a pool, a process, a queue, a manager
-# (``BaseManager`` subclasses too) or joblib's ``Parallel``; the import and the use may be in different
-# modules (``from .compat import mp`` then ``mp.Pool()``).
+# (``BaseManager`` subclasses too) or joblib's ``Parallel`` (whole names); the import and the use may be in
+# different modules (``from .compat import mp`` then ``mp.Pool()``).
 LIBRARY_WORDS = (b"billiard", b"pathos", b"torch.multiprocessing", b"joblib")
 API_WORDS = (b"Pool", b"Process", b"Queue", b"Manager", b"Parallel")
+API_NAME = re.compile(rb"\b(?:Pool|Process|Queue|SimpleQueue|JoinableQueue|Manager|BaseManager|SyncManager|Parallel)\b")
 
 
 GATE_WORDS = (*PROCESS_WORDS, *KERAS_WORDS, *TF_WORDS)
@@ -59,7 +60,8 @@ def traits(source: bytes) -> int:
             and KERAS_RUN.search(source) is not None):
         return SELF
     library = multiprocess or any(word in source for word in LIBRARY_WORDS)
-    return (LIBRARY if library else 0) | (API if any(word in source for word in API_WORDS) else 0)
+    api = any(word in source for word in API_WORDS) and API_NAME.search(source) is not None  # not fontManager
+    return (LIBRARY if library else 0) | (API if api else 0)
 
 
 def can_find(found: int) -> bool:
