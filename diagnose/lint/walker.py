@@ -631,6 +631,10 @@ class Walker(LibraryCalls):
         ``scheduler.add_job(train)``) or run by a thread of this process: they run at the earliest now, in
         the state the parent is in here (the TF runtime only ever starts, never stops)."""
         for value in handed:
+            if value.kind is Kind.LAMBDA and isinstance(value.node, ast.Lambda) and value.node not in self.walked:
+                self.walked.add(value.node)  # ``Thread(target=lambda: worker.run())``: its body runs then
+                self.expr(value.node.body)
+                continue
             info = value.info if value.kind in (Kind.FUNCTION, Kind.METHOD) else None
             if isinstance(info, FunctionInfo) and info.node not in self.walked and not info.is_generator:
                 base = value.base if value.kind is Kind.METHOD else None
