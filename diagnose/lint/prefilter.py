@@ -24,7 +24,8 @@ SELF, LIBRARY, API = 1, 2, 4  # trait bits
 # Words that make an event by themselves: the Keras arguments and methods the rules read, Keras's
 # enqueuers, ``os.fork`` and ``ProcessPoolExecutor`` (a thread pool makes none).
 SELF_WORDS = (*KERAS_WORDS, b"Enqueuer", b"ProcessPoolExecutor")
-FORK = re.compile(rb"\.fork\b|\bfrom[ \t]+os[ \t]+import\b")  # ``os.fork()``, or ``fork`` imported from os
+# ``os.fork()``, or ``fork`` imported from os (also in a parenthesised list); not ``register_at_fork``
+FORK = re.compile(rb"\.fork\b|\bfrom[ \t]+os[ \t]+import\b(?:[^\n(]*|[ \t]*\([^)]*)\bfork\b")
 # DLK301's other worker keywords count in a module that calls ``fit``/``predict``/``evaluate`` (literal,
 # or as keys of a ``**{...}`` / ``**dict(...)`` expansion).
 MOVED_KEYWORD = re.compile(rb"\b(?:workers|max_queue_size)\s*=|[\"'](?:workers|max_queue_size)[\"']")
