@@ -69,7 +69,7 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
     own = traits(source)
     if not (can_find(own) or settings.read_project and _reaches_finding(source, own, path, settings, depends)) \
             and _compiles(text, path):
-        return apply_noqa([], text, path, enabled, exempt_file)  # no rule can fire: only noqa is left to judge
+        return apply_noqa([], text, path, enabled, exempt_file, parses=True)  # no rule can fire: noqa is left
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -85,10 +85,10 @@ def directive_rows(text: str) -> dict[int, int]:
 
 
 def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozenset[str],
-               exempt_file: frozenset[str]) -> list[Finding]:
+               exempt_file: frozenset[str], parses: bool = False) -> list[Finding]:
     """Drop findings that are disabled or suppressed; add DLK100 for directives that suppressed nothing.
     A finding on a row that cannot hold a comment is suppressed at the end of its statement (its
-    ``noqa_row`` says where)."""
+    ``noqa_row`` says where). ``parses``: the source is known to parse."""
     lines: list[str] | None = None
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
@@ -107,7 +107,7 @@ def apply_noqa(found: Iterable[Finding], text: str, path: str, enabled: frozense
         else:
             kept.append(finding)
     if UNUSED_NOQA in enabled and UNUSED_NOQA not in exempt_file:
-        kept.extend(_unused(path, text, used, enabled))
+        kept.extend(_unused(path, text, used, enabled, parses))
     return sorted(set(kept))
 
 
@@ -121,13 +121,18 @@ class Directive:
     codes: frozenset[str] | None
 
 
-def directives(text: str) -> list[Directive]:
-    """Every ``# noqa`` directive in the comments of a source (never in strings); [] if it cannot tokenize."""
+def directives(text: str, parses: bool = False) -> list[Directive]:
+    """Every ``# noqa`` directive in the comments of a source (never in strings); [] if it cannot tokenize.
+    A source known to parse tokenizes to its end, so tokenizing it stops after its last line with ``noqa``."""
     out: list[Directive] = []
-    if "noqa" not in text.lower():
+    lowered = text.lower()
+    if "noqa" not in lowered:
         return out
+    last_row = lowered.count("\n", 0, lowered.rfind("noqa")) + 1 if parses and text.isascii() else None
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if last_row is not None and token.start[0] > last_row:
+                break
             if token.type == tokenize.COMMENT and "noqa" in token.string.lower():
                 match = LINE_NOQA.search(token.string)
                 if match:
@@ -140,7 +145,8 @@ def directives(text: str) -> list[Directive]:
     return out
 
 
-def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[str]) -> Iterable[Finding]:
+def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[str],
+            parses: bool) -> Iterable[Finding]:
     """DLK100 findings: blanket directives that suppressed nothing, and DLK codes that suppressed nothing."""
     from diagnose.lint.rules import rule_by_code
     from diagnose.lint.rules.dlk100_unused_noqa import UnusedNoqa
@@ -148,7 +154,7 @@ def _unused(path: str, text: str, used: dict[int, set[str]], enabled: frozenset[
     if not _may_hold_own_directive(text):
         return
     known = frozenset(rule_by_code())
-    for directive in directives(text):
+    for directive in directives(text, parses):
         suppressed = used.get(directive.row, set())
         if directive.codes is None:
             message = None if suppressed else "Unused blanket `noqa` directive"
