@@ -5,7 +5,9 @@ sharper: a rule reports events (a process, a pool or its queue, a Keras call wit
 makes one only when its code names a process API that a process library it or a module it imports
 brings, or names a Keras argument or method the rules read. A file that passes the gate for its
 TensorFlow/Keras words alone is analysed only when it, together with the project modules it imports
-(:mod:`diagnose.lint.reach`), :func:`can_find`; otherwise only its ``noqa`` directives are judged.
+(:mod:`diagnose.lint.reach`), :func:`can_find`; otherwise it is only checked for syntax (DLK000) and its
+``noqa`` directives judged. A rule that starts to read other code must add its words here
+(``tests/test_prefilter.py`` compares the findings with and without this skipping on every fixture).
 """
 
 from __future__ import annotations
