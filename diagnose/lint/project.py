@@ -248,7 +248,10 @@ class Project:
 
     def _imported_files(self, source: bytes, path: str):
         """The located project files of every module name an import line of ``source`` names."""
-        for match in IMPORT_LINE.finditer(source):
+        for begin, end in import_lines(source):
+            match = IMPORT_LINE.match(source, begin, end)
+            if match is None:
+                continue
             base, names, plain = match.groups()
             if plain is not None:
                 qualnames = [n.split()[0] for n in plain.decode("ascii", "replace").split(",") if n.split()]
@@ -384,6 +387,18 @@ class Project:
                 outside = target is not None and not target.startswith(".") and self.find(target, found[0].path) is None
                 out.setdefault(name, target if outside else f"{star}.{name}")
         return out
+
+
+def import_lines(source: bytes):
+    """(start, end) of each line holding the word ``import``, found at memchr speed (a regex anchored at
+    every line start scans several times slower)."""
+    start = source.find(b"import")
+    while start != -1:
+        begin = source.rfind(b"\n", 0, start) + 1
+        end = source.find(b"\n", start)
+        end = len(source) if end == -1 else end
+        yield begin, end
+        start = source.find(b"import", end)
 
 
 def exported(index: ModuleIndex) -> tuple[str, ...]:

@@ -14,11 +14,10 @@ import re
 from functools import lru_cache
 
 from diagnose.lint.prefilter import can_find, traits
-from diagnose.lint.project import Project
+from diagnose.lint.project import Project, import_lines
 
 IMPORT_STATEMENT = re.compile(rb"(?:^|[:;])[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))",
                               re.MULTILINE)
-IMPORT_WORD = re.compile(rb"import")
 _read: dict[tuple[str, tuple[str, ...], str, int, int], tuple[tuple[str, ...], int]] = {}
 
 
@@ -54,14 +53,8 @@ def _facts(project: Project, path: str) -> tuple[tuple[str, ...], int]:
 
 
 def _import_statements(source: bytes):
-    """The import statements of a source, read on the lines holding the word (found at memchr speed)."""
-    end = 0
-    for word in IMPORT_WORD.finditer(source):
-        if word.start() < end:
-            continue  # that line was read
-        begin = source.rfind(b"\n", 0, word.start()) + 1
-        end = source.find(b"\n", word.end())
-        end = len(source) if end == -1 else end
+    """The import statements of a source, read on the lines holding the word."""
+    for begin, end in import_lines(source):
         yield from IMPORT_STATEMENT.finditer(source, begin, end)
 
 
