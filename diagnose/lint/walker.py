@@ -679,13 +679,13 @@ class Walker(LibraryCalls):
         """A project's copy of Keras's enqueuer that reseeds NumPy in each worker (as Keras 2.0/2.1 did), fed by
         a generator of the project that draws its order from ``np.random``: every worker yields its own random
         stream, nothing is replayed."""
-        reseeds = any(isinstance(n, ast.Call) and _dotted(n.func).endswith("random.seed") for n in ast.walk(enqueuer.node))
+        reseeds = any(isinstance(n, ast.Call) and (_path(n.func) or "").endswith("random.seed") for n in ast.walk(enqueuer.node))
         made = node.args[0] if node.args else None
         if not reseeds or not isinstance(made, ast.Call):
             return False
         source = self.expr(made.func)
         body = source.info.node if source.kind is Kind.FUNCTION and isinstance(source.info, FunctionInfo) else None
-        return body is not None and any(isinstance(n, ast.Call) and ".random." in f".{_dotted(n.func)}"
+        return body is not None and any(isinstance(n, ast.Call) and ".random." in f".{_path(n.func)}"
                                         for n in ast.walk(body))
 
     def _dataset_uses_processes(self, node: ast.Call, info) -> bool:
@@ -834,14 +834,9 @@ def _unconditional(started: TfStart | None, choice: ast.If) -> TfStart | None:
     return replace(started, conditions=tuple(c for c in started.conditions if c.test is not choice.test))
 
 
-def _dotted(node: ast.expr) -> str:
-    """``np.random.seed`` for an attribute chain on a name; "" for anything else."""
-    return _path(node) or ""
-
-
 def _hands_callbacks(qualname: str) -> bool:
-    """Whether a call of this imported name is another library's (not the standard library's process,
-    thread and functional tools, whose handling of functions the checker models, nor TF/Keras)."""
+    """Whether a call of this imported name is another library's that calls the functions handed to it in
+    this process: not the standard library, TF/Keras, or a library that runs them in other processes."""
     root = qualname.split(".")[0]
     return "." in qualname and root not in MODELLED_LIBRARIES
 
