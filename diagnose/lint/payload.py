@@ -35,9 +35,10 @@ def small_message(function: ast.AST, value: ast.AST) -> bool:
     """Whether ``value`` (a put's argument in ``function``) is a short message: see the module docstring.
     A local name counts when the function binds it exactly once, to such a message."""
     if isinstance(value, ast.Name):
-        bound = [node.value for node in all_nodes(function) if isinstance(node, ast.Assign)
+        nodes = all_nodes(function)
+        bound = [node.value for node in nodes if isinstance(node, ast.Assign)
                  and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)]
-        stored = [node for node in all_nodes(function) if isinstance(node, ast.Name) and node.id == value.id
+        stored = [node for node in nodes if isinstance(node, ast.Name) and node.id == value.id
                   and isinstance(node.ctx, ast.Store)]
         return len(bound) == 1 and len(stored) == 1 and _small(bound[0])
     return _small(value)

@@ -30,8 +30,9 @@ PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Para
                            rb"|os\.fork\(|Enqueuer\(")
 LIBRARY_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+(?:multiprocess|concurrent\.futures|concurrent[ \t]+import"
                             rb"|joblib|tensorflow|keras|tf_keras|billiard|pathos|torch\.multiprocessing)", re.MULTILINE)
-# ``main()``, ``Server().main()`` at column 0; led by the newline (a literal first is found at memchr speed)
-TOP_LEVEL_CALL = re.compile(rb"\n(?:[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(|(?:for|while|with)\b|if(?![ \t]+__name__))")
+# Code that runs at import time: ``main()``, ``Server().main()`` at column 0, or a module-level loop, ``if``
+# (not the main guard) or ``with`` block; led by the newline (a literal first is found at memchr speed)
+IMPORT_TIME_CODE = re.compile(rb"\n(?:[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(|(?:for|while|with)\b|if(?![ \t]+__name__))")
 TOP_LEVEL_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 TOP_LEVEL_STATEMENT = re.compile(rb"^[^\s#)\]]", re.MULTILINE)
 YIELD = re.compile(rb"\byield\b")
@@ -141,9 +142,10 @@ class Project:
 
     def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool]) -> bool:
         """Whether a file that cannot hold a finding by itself calls something at import time (a statement
-        at column 0 that is a call, or a loop/``if``/``with`` block that may hold one) and imports a project module that can hold one (whose bytes pass
-        ``matches``): then the call may make a finding here. Reads imported files, parses none."""
-        return TOP_LEVEL_CALL.search(b"\n" + source) is not None and any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
+        at column 0 that is a call, or a loop/``if``/``with`` block that may hold one) and imports a project
+        module that can hold one (whose bytes pass ``matches``): then the call may make a finding here. Reads
+        imported files, parses none."""
+        return IMPORT_TIME_CODE.search(b"\n" + source) is not None and any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
                    for located in self._imported_files(source, path))
 
     def matters(self, path: str) -> bool:

@@ -681,9 +681,9 @@ class Walker(LibraryCalls):
         stream, nothing is replayed."""
         reseeds = any(isinstance(n, ast.Call) and (_path(n.func) or "").endswith("random.seed") for n in ast.walk(enqueuer.node))
         made = node.args[0] if node.args else None
-        if not reseeds or not isinstance(made, ast.Call):
+        if not reseeds or not isinstance(made, ast.Call) or _path(made.func) is None:
             return False
-        source = self.expr(made.func)
+        source = self.expr(made.func)  # a name or ``module.name``: looking it up again runs nothing
         body = source.info.node if source.kind is Kind.FUNCTION and isinstance(source.info, FunctionInfo) else None
         return body is not None and any(isinstance(n, ast.Call) and ".random." in f".{_path(n.func)}"
                                         for n in ast.walk(body))

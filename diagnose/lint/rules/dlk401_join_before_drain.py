@@ -85,9 +85,8 @@ class JoinBeforeDrain(Rule):
             target = targets.get(id(op.worker_of)) if op.worker_of is not None else None
             function = target.info.node if target is not None and target.kind is Kind.FUNCTION else None
             args = getattr(op.node, "args", [])
-            if function is None or not args or not put_runs_once(function, op.node):
-                return False
-            if not small_message(function, args[0]):
+            if function is None or not args or not put_runs_once(function, op.node) \
+                    or not small_message(function, args[0]):
                 return False
         return bool(puts)
 
