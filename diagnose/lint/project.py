@@ -150,13 +150,14 @@ class Project:
 
     def matters(self, path: str) -> bool:
         """Whether a module can contribute a fact: its bytes mention what a rule needs (TF, Keras,
-        multiprocessing, ...) or it imports a project module that matters. Decided from bytes and import
-        lines, without parsing; modules that do not matter are neither parsed nor walked."""
+        multiprocessing, ...) or it is glue in front of a project module that names TF/Keras or creates
+        processes (``Worker().run()`` reaching a ``Pool``). Decided from bytes and import lines, without
+        parsing; modules that do not matter are neither parsed nor walked."""
         if os.path.basename(path) == "__init__.py":
             return True  # a package's __init__ mostly routes names (re-exports): followed to where they live
         if self._bytes_match(path, mentions_libraries):
             return True
-        return self._closure(path, mentions_tf, self.mattering, hops=1)  # glue code in front of a model
+        return self._closure(path, _glue_target, self.mattering, hops=1)
 
     def defines_generator(self, path: str, name: str) -> bool:
         """Whether a module defines a top-level generator function ``name`` (from its bytes, read once: a
@@ -443,6 +444,11 @@ def _generator_functions(path: str) -> frozenset[str]:
 
 def mentions_tf(source: bytes) -> bool:
     return b"tensorflow" in source or b"keras" in source
+
+
+def _glue_target(source: bytes) -> bool:
+    """What makes a module importing this one worth parsing: it names TF/Keras or may create processes."""
+    return mentions_tf(source) or creates_processes(source)
 
 
 def _mentions_effects(source: bytes) -> bool:
