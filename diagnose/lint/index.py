@@ -164,8 +164,11 @@ class ModuleIndex:
         key = info.node
         if key not in self._relevant:
             self._relevant[key] = False  # recursion: no
-            nodes = [n for m in self.classes[info.class_name].methods.values() for n in own_nodes(m.node)] \
-                if info.class_name in self.classes else list(own_nodes(info.node))
+            cls = self.classes.get(info.class_name) if info.class_name else None
+            nodes = [n for m in cls.methods.values() for n in own_nodes(m.node)] if cls is not None \
+                else list(own_nodes(info.node))
+            if cls is not None:  # its bases too: what a ``Process`` subclass's ``__init__`` keeps goes to the child
+                nodes += [n for base in cls.node.bases for n in ast.walk(base)]
             self._relevant[key] = any(self._relevant_node(node, depth) for node in nodes)
         return self._relevant[key]
 

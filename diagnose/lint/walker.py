@@ -549,6 +549,11 @@ class Walker(LibraryCalls):
             self.expr(node.test)
             body, other = self.expr(node.body), self.expr(node.orelse)
             return body if body.kind is not Kind.UNKNOWN else other
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # ``model or Model(...)`` (a default built when none was given): as for ``a if t else b``, the first
+            # operand whose value is known
+            values = [self.expr(value) for value in node.values]
+            return next((v for v in values if v.kind is not Kind.UNKNOWN), UNKNOWN)
         if isinstance(node, ast.NamedExpr):
             value = self.expr(node.value)
             self.bind(node.target, value)
