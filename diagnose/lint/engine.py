@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from diagnose.lint.bytecode import proves_compiles
 from diagnose.lint.config import Settings
 from diagnose.lint.finding import Finding, Severity
 from diagnose.lint.noqa import (
@@ -52,12 +53,18 @@ def syntax_error(path: str, message: str, row: int, column: int) -> Finding:
 
 
 def check_source(source: bytes, path: str, settings: Settings, relative: str | None = None,
-                 depends: dict[str, tuple[int, int, str]] | None = None) -> list[Finding]:
+                 depends: dict[str, tuple[int, int, str]] | None = None,
+                 on_disk: os.stat_result | None = None) -> list[Finding]:
     """All findings for one file's bytes, after noqa and per-file-ignores; ``depends`` (if given) receives
-    the other project modules read for them."""
+    the other project modules read for them; ``on_disk``: the metadata of the file at ``path`` the bytes
+    were read from (then its cached bytecode may answer the syntax check)."""
     enabled = settings.enabled_codes() - settings.ignored_for(relative or path)
-    if not enabled or not (may_match(source) or unused_noqa_wanted(source, enabled)
-                           or settings.read_project and _imports_candidate(source, path, settings)):
+    if not enabled:
+        return []
+    # a file no rule can match (by itself, or by calling at import time into a project module that creates
+    # processes) is read only for DLK100; then its other findings would depend on whether it holds a noqa
+    relevant = may_match(source) or settings.read_project and _imports_candidate(source, path, settings)
+    if not (relevant or unused_noqa_wanted(source, enabled)):
         return []
     try:
         text = decode(source)
@@ -66,9 +73,8 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
     exempt_file = file_exemptions(text)
     if "*" in exempt_file:
         return []
-    own = traits(source)
-    if not (can_find(own) or settings.read_project and _reaches_finding(source, own, path, settings, depends)) \
-            and _compiles(text, path):
+    if not (relevant and _can_find(source, path, settings, depends)) \
+            and (on_disk is not None and proves_compiles(path, source, on_disk) or _compiles(text, path)):
         return apply_noqa([], text, path, enabled, exempt_file, parses=True)  # no rule can fire: noqa is left
     try:
         with warnings.catch_warnings():
@@ -85,6 +91,13 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
     else:
         found = list(analyse(tree, path, settings, enabled, physical_lines(text), depends))
     return apply_noqa(found, text, path, enabled, exempt_file)
+
+
+def _can_find(source: bytes, path: str, settings: Settings, depends: dict[str, tuple[int, int, str]] | None) -> bool:
+    """Whether the file's code, or with project reading on the modules it imports, can make an event a rule
+    reports (:func:`~diagnose.lint.prefilter.can_find`)."""
+    own = traits(source)
+    return can_find(own) or settings.read_project and _reaches_finding(source, own, path, settings, depends)
 
 
 def _imports_candidate(source: bytes, path: str, settings: Settings) -> bool:
@@ -247,11 +260,12 @@ def check_path(path: str, settings: Settings, relative: str | None = None) -> Fi
     try:
         with open(path, "rb") as handle:
             source = handle.read()
+            on_disk = os.fstat(handle.fileno())
     except OSError as exc:
         finding = syntax_error(path, f"cannot read file: {exc.strerror or exc}", 1, 1)
         return FileResult(path, [finding] if "DLK000" in settings.enabled_codes() else [])
     try:
         depends: dict[str, tuple[int, int, str]] = {}
-        return FileResult(path, check_source(source, path, settings, relative, depends), depends=depends)
+        return FileResult(path, check_source(source, path, settings, relative, depends, on_disk), depends=depends)
     except Exception as exc:  # noqa: BLE001 - one file's analysis bug must not stop the run
         return FileResult(path, [], f"{type(exc).__name__}: {exc}")
