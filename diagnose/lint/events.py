@@ -70,6 +70,8 @@ class Spawn(Event):
     tf_started: TfStart | None
     import_time: bool
     conditions: tuple[Condition, ...] = ()  # the branches it was created in
+    inherited: list[tuple[str, Value]] = field(default_factory=list)  # generators its worker reads as globals
+    repeated: bool = False  # created in a loop or comprehension: several such processes
 
 
 @dataclass

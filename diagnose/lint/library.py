@@ -202,14 +202,21 @@ class LibraryCalls:
         start_method = method or self.effective_start_method
         value = Value(kind, node, start_method=start_method)
         init_handed = elements(initargs) if initargs is not None else []
-        self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
-                    handed=handed_over([*handed, *init_handed, *(f for f in (target, initializer) if f is not None)]),
-                    initializer=initializer,
-                    tf_started=self.tf_started, import_time=self.import_time and not self.in_child,
-                    conditions=tuple(self.conditions))
+        event = self.record(Spawn, node, api=api, value=value, start_method=start_method, target=target,
+                            handed=handed_over([*handed, *init_handed,
+                                                *(f for f in (target, initializer) if f is not None)]),
+                            initializer=initializer,
+                            tf_started=self.tf_started, import_time=self.import_time and not self.in_child,
+                            conditions=tuple(self.conditions), repeated=self.loop_depth > 0)
         if target is not None:
-            self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
-                             value, keywords)
+            saved = self.globals_read, self.child_globals
+            self.globals_read, self.child_globals = [], set()
+            try:
+                self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
+                                 value, keywords)
+                event.inherited = self.globals_read  # type: ignore[attr-defined]
+            finally:
+                self.globals_read, self.child_globals = saved
         if initializer is not None:
             self.walk_worker(initializer, init_handed, value)
         return value

@@ -166,6 +166,9 @@ class Walker(LibraryCalls):
         self.started_arm: dict[ast.If, int] = {}  # the branch of an ``if`` in which the TF runtime started
         self.carried: dict[ast.If, int] = {}  # in a loop's next iteration: the branch each fixed ``if`` takes
         self.conditions: list[Condition] = []  # the ``if`` branches being walked, outermost first
+        self.loop_depth = 0  # loops and comprehensions being walked (a process made there is one of several)
+        self.globals_read: list[tuple[str, Value]] | None = None  # a worker's reads of the parent's generators
+        self.child_globals: set[str] = set()  # globals the worker being walked binds itself
 
     # ----- driver -------------------------------------------------------------------------
     def run(self) -> list[Event]:
@@ -436,14 +439,18 @@ class Walker(LibraryCalls):
         choices = [node for node in own_nodes(stmt) if isinstance(node, ast.If)]
         for choice in choices:
             self.started_arm.pop(choice, None)
-        walk_body()
-        if before is None and self.tf_started is not None:
-            fixed = {c: self.started_arm[c] for c in choices if c in self.started_arm and _invariant(c.test, stmt)}
-            saved, self.carried = self.carried, {**self.carried, **fixed}
-            try:
-                walk_body()
-            finally:
-                self.carried = saved
+        self.loop_depth += 1
+        try:
+            walk_body()
+            if before is None and self.tf_started is not None:
+                fixed = {c: self.started_arm[c] for c in choices if c in self.started_arm and _invariant(c.test, stmt)}
+                saved, self.carried = self.carried, {**self.carried, **fixed}
+                try:
+                    walk_body()
+                finally:
+                    self.carried = saved
+        finally:
+            self.loop_depth -= 1
         self.leave_block(self.frame)
 
     def forks_now(self, process: Value) -> None:
@@ -461,6 +468,8 @@ class Walker(LibraryCalls):
     # ----- names ----------------------------------------------------------------------------
     def assign_name(self, name: str, value: Value) -> None:
         frame = self.module if name in self.frame.global_names else self.frame
+        if frame is self.module and self.in_child:
+            self.child_globals.add(name)  # made by the worker itself, not inherited
         self.write(frame.env, name, value)
 
     def bind(self, target: ast.expr, value: Value) -> None:
@@ -480,11 +489,12 @@ class Walker(LibraryCalls):
                 container.items.append(value)
 
     def lookup(self, name: str) -> Value:
-        for frame in (self.frame, self.module):
-            if name in frame.env:
-                return frame.env[name]
+        if name in self.frame.env:
+            return self.frame.env[name]
+        if name in self.module.env:
+            return self.read_global(name, self.module.env[name])
         if name in self.index.imports:
-            return self.imported_value(self.index.imports[name])
+            return self.read_global(name, self.imported_value(self.index.imports[name]))
         if name in ITERATION_BUILTINS:
             return Value(Kind.REF, qualname=name)
         if name in self.index.functions:
@@ -494,6 +504,14 @@ class Walker(LibraryCalls):
             info = self.index.classes[name]
             return Value(Kind.CLASS, info.node, info=info)
         return UNKNOWN
+
+    def read_global(self, name: str, value: Value) -> Value:
+        """A global read; by a worker, a generator the parent made is noted (each forked child iterates its
+        own copy of it)."""
+        if self.globals_read is not None and value.kind in (Kind.GENERATOR, Kind.KERAS_ITERATOR) \
+                and name not in self.child_globals and all(value is not v for _, v in self.globals_read):
+            self.globals_read.append((name, value))
+        return value
 
     # ----- expressions ----------------------------------------------------------------------
     def expr(self, node: ast.expr | None, discarded: bool = False) -> Value:  # noqa: C901
@@ -567,6 +585,14 @@ class Walker(LibraryCalls):
 
     def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
                       discarded: bool = False) -> Value:
+        self.loop_depth += 1
+        try:
+            return self._comprehension(node, discarded)
+        finally:
+            self.loop_depth -= 1
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       discarded: bool) -> Value:
         result = UNKNOWN
         for gen in node.generators[:1]:
             for item in _iteration_values(self.expr(gen.iter)):
@@ -587,7 +613,7 @@ class Walker(LibraryCalls):
     def attribute(self, node: ast.Attribute) -> Value:
         base = self.expr(node.value)
         if base.kind is Kind.REF:
-            return self.imported_value(f"{base.qualname}.{node.attr}", node)
+            return self.read_global(f"{_path(node.value)}.{node.attr}", self.imported_value(f"{base.qualname}.{node.attr}", node))
         if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
             if node.attr in base.attrs:
                 return base.attrs[node.attr]

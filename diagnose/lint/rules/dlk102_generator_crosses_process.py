@@ -15,12 +15,15 @@ class GeneratorCrossesProcess(Rule):
     Finds a generator (or a Keras data iterator such as `ImageDataGenerator().flow(...)`) handed to a
     worker as a task argument, an `initargs` entry or a `Process` argument. Passing a generator as
     the iterable the parent consumes, as in `pool.imap(f, batches())`, is fine and not reported.
+    Also a generator the parent made and holds in a global that the target of several forked
+    processes reads (`next(gen)` in the worker, not passed to it).
 
     ## Why is this bad?
     Generators cannot be pickled: a pool raises `TypeError: cannot pickle 'generator' object` from
     its task-handler thread, and under `spawn` a `Process` fails the same way. Under `fork` each child
     gets its own copy of the generator, so every worker replays the same items: duplicated work and
-    duplicated rows, with no error.
+    duplicated rows, with no error. A generator read through a global is not pickled, but under `fork`
+    every child still starts from the parent's copy: the same batches, once per process.
 
     ## Example
     ```python
@@ -72,3 +75,23 @@ class GeneratorCrossesProcess(Rule):
             what = "Keras data iterator" if generators[0].kind is Kind.KERAS_ITERATOR else "generator"
             yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
                                "replay the same items; keep it in the parent and send its batches")
+        yield from self._inherited(facts)
+
+    @staticmethod
+    def _inherited(facts: ModuleFacts) -> Iterator[Report]:
+        """Forked processes (several: made in a loop, or more than one with the same target) whose target
+        reads a generator of the parent through a global."""
+        spawns = [e for e in facts.of(Spawn) if not e.in_child and e.inherited and e.start_method == "fork"]
+        for event in spawns:
+            if any(v.kind in GENERATOR_KINDS for v in event.handed):
+                continue
+            info = getattr(event.target, "info", None)
+            if not event.repeated and sum(getattr(e.target, "info", None) is info for e in spawns) < 2:
+                continue
+            name, value = event.inherited[0]
+            what = "Keras data iterator" if value.kind is Kind.KERAS_ITERATOR else "generator"
+            made = f" (made at line {value.node.lineno})" if id(value.node) in facts.index.node_ids else ""
+            yield Report(event.node, f"{what} `{name}`{made} is a global the worker reads: under fork every process "
+                                     "iterates its own copy from the same point, so they yield the same items "
+                                     "(duplicated data, no error); iterate it in the parent and send the items "
+                                     "through a queue, or give each process its own share")
