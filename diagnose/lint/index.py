@@ -169,8 +169,26 @@ class ModuleIndex:
                 else list(own_nodes(info.node))
             if cls is not None:  # its bases too: what a ``Process`` subclass's ``__init__`` keeps goes to the child
                 nodes += [n for base in cls.node.bases for n in ast.walk(base)]
-            self._relevant[key] = any(self._relevant_node(node, depth) for node in nodes)
+            called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+            self._relevant[key] = any(self._relevant_node(node, depth) for node in nodes) or any(
+                self._names_generator(node) for node in nodes
+                if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in called)
         return self._relevant[key]
+
+    def _names_generator(self, node: ast.Name | ast.Attribute) -> bool:
+        """Whether a name (or ``module.name``) not called here is a generator function of the project: a
+        helper that picks the generator functions its caller will call (``return ld3D.generate_batches``)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.functions:
+                return self.functions[node.id].is_generator
+            qualname = self.imports.get(node.id)
+        else:
+            base = self.imports.get(node.value.id) if isinstance(node.value, ast.Name) else None
+            qualname = f"{base}.{node.attr}" if base else None
+        if qualname is None or self.project is None or qualname.split(".")[0] in RELEVANT_ROOTS:
+            return False
+        located = self.project.locate(qualname, self.path)
+        return located is not None and len(located[1]) == 1 and self.project.defines_generator(located[0], located[1][0])
 
     def _relevant_node(self, node: ast.AST, depth: int) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:

@@ -27,6 +27,7 @@ THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.P
                  "multiprocessing.dummy.Queue"}
 ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
 MP_QUEUES = {"Queue": Kind.MP_QUEUE, "SimpleQueue": Kind.MP_QUEUE, "JoinableQueue": Kind.JOINABLE_QUEUE}
+WORKER_KEYWORDS = frozenset({"use_multiprocessing", "workers", "pickle_safe", "nb_worker"})
 
 
 def const(node: ast.expr | None) -> object:
@@ -71,6 +72,12 @@ class LibraryCalls:
             return Value(Kind.CONTAINER, node, items=[*(elements(args[0]) if args else []), *kwargs.values()])
         if qualname in ITERATION_BUILTINS:
             return Value(Kind.CONTAINER, node, items=elements(args[0]) if args else [])
+        if qualname == "argparse.ArgumentParser":
+            return Value(Kind.REF, node, qualname=qualname)  # its methods: argparse.ArgumentParser.parse_args, ...
+        if qualname in ("argparse.ArgumentParser.parse_args", "argparse.Namespace"):
+            return Value(Kind.NAMESPACE, node)
+        if qualname == "argparse.ArgumentParser.parse_known_args":
+            return Value(Kind.CONTAINER, node, items=[Value(Kind.NAMESPACE, node), UNKNOWN])
         return self.tf_call(node, qualname, args)
 
     def tf_call(self, node: ast.Call, qualname: str, args: list[Value]) -> Value:
@@ -118,7 +125,19 @@ class LibraryCalls:
 
     def keywords_of(self, node: ast.Call) -> dict[str, ast.expr]:
         """A call's keyword arguments, including those unpacked from a literal dict (``**{...}``,
-        ``**dict(...)``, or ``**OPTIONS`` where ``OPTIONS`` is such a literal at module level)."""
+        ``**dict(...)``, or ``**OPTIONS`` where ``OPTIONS`` is such a literal at module level); a worker
+        setting whose value the walk knows (``use_multiprocessing=args.use_multiprocessing`` where the
+        caller set ``args.use_multiprocessing = True``) as that constant."""
+        keywords = self._keywords_of(node)
+        for key in WORKER_KEYWORDS & keywords.keys():
+            value = keywords[key]
+            if not isinstance(value, ast.Constant) and isinstance(value, (ast.Name, ast.Attribute)):
+                literal = self.expr(value).literal  # a name or attribute: reading it runs nothing
+                if type(literal) in (bool, int):
+                    keywords[key] = ast.copy_location(ast.Constant(literal), value)
+        return keywords
+
+    def _keywords_of(self, node: ast.Call) -> dict[str, ast.expr]:
         keywords: dict[str, ast.expr] = {}
         for keyword in node.keywords:
             if keyword.arg:

@@ -85,6 +85,7 @@ class Project:
     matching: dict[tuple[str, Callable], tuple[tuple[int, int], bool]] = field(default_factory=dict)
     located: dict[tuple[str | None, str], tuple[str, list[str]] | None] = field(default_factory=dict)
     generators: dict[str, frozenset[str]] = field(default_factory=dict)  # path -> its generator functions
+    picking: dict[tuple[str, str], bool] = field(default_factory=dict)  # (path, function) -> picks generators
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # modules consulted, not parsed
     parsing: set[str] = field(default_factory=set)  # modules being parsed and indexed (import cycles)
     mattering: dict[tuple[str, int], bool] = field(default_factory=dict)  # can it contribute a fact
@@ -165,6 +166,30 @@ class Project:
         if path not in self.generators:
             self.generators[path] = _generator_functions(path)
         return name in self.generators[path]
+
+    def picks_generators(self, path: str, name: str) -> bool:
+        """Whether a top-level function ``name`` of a module names a generator function that a project module
+        it imports defines (``return ld3D.generate_batches``: a helper choosing what its caller will call).
+        From bytes: the function's text, the imported files' ``yield`` functions."""
+        key = (path, name)
+        if key not in self.picking:
+            self.picking[key] = False
+            try:
+                with open(path, "rb") as handle:
+                    source = handle.read(MAX_MODULE_BYTES)
+            except OSError:
+                return False
+            body = _function_text(source, name)
+            if body is not None and b"return" in body:
+                for located in self._imported_files(source, path):
+                    if located is None or located[0] == path:
+                        continue
+                    if located[0] not in self.generators:
+                        self.generators[located[0]] = _generator_functions(located[0])
+                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in self.generators[located[0]]):
+                        self.picking[key] = True
+                        break
+        return self.picking[key]
 
     def may_start_runtime(self, path: str) -> bool:
         """Whether importing a module may start the TF runtime or set the start method (itself or through
@@ -312,7 +337,8 @@ class Project:
         if located is None:
             return None
         wanted = located[1][0] if len(located[1]) == 1 else None
-        if not self.matters(located[0]) and not (wanted and self.defines_generator(located[0], wanted)):
+        if not self.matters(located[0]) and not (wanted and (self.defines_generator(located[0], wanted)
+                                                             or self.picks_generators(located[0], wanted))):
             self.use_unparsed(located[0])  # its findings-free content is still what they rest on
             return None
         module = self.load(located[0])
@@ -440,6 +466,15 @@ def _generator_functions(path: str) -> frozenset[str]:
         if YIELD.search(source, start.end(), end.start() if end else len(source)):
             out.add(start.group(1).decode("ascii", "replace"))
     return frozenset(out)
+
+
+def _function_text(source: bytes, name: str) -> bytes | None:
+    """The text of a module's top-level function ``name``, up to the next top-level statement."""
+    for start in TOP_LEVEL_DEF.finditer(source):
+        if start.group(1) == name.encode():
+            end = TOP_LEVEL_STATEMENT.search(source, start.end())
+            return source[start.end():end.start() if end else len(source)]
+    return None
 
 
 def mentions_tf(source: bytes) -> bool:

@@ -37,6 +37,7 @@ class Kind(str, Enum):
     PARTIAL = "partial"
     CONTAINER = "container"
     ASYNC_RESULT = "async-result"
+    NAMESPACE = "namespace"  # argparse's parsed arguments: a plain object whose attributes the code sets
 
 
 QUEUES = {Kind.THREAD_QUEUE, Kind.MP_QUEUE, Kind.JOINABLE_QUEUE}

@@ -158,6 +158,7 @@ class Walker(LibraryCalls):
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
         self.journals: list[tuple[dict[str, Value], dict[str, Value]]] = []  # open branches' first writes
+        self.open_branches: list[list[tuple[dict[str, Value], dict[str, Value]]]] = []  # each open if's journals
         self.home_frame = self.module
         self.site: ast.AST | None = None  # the checked module's node that led into another module's code
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
@@ -253,6 +254,8 @@ class Walker(LibraryCalls):
         name holding a number written in the code with a number (``if workers > 1:`` where every caller
         passes 1)."""
         known = self.index.truth(test)
+        if known is None:
+            known = self.platform_truth(test)
         if known is not None or not (isinstance(test, ast.Compare) and len(test.ops) == 1):
             return known
         sides = [self.literal_of(test.left), self.literal_of(test.comparators[0])]
@@ -261,6 +264,38 @@ class Walker(LibraryCalls):
         compare = {ast.Gt: int.__gt__, ast.GtE: int.__ge__, ast.Lt: int.__lt__, ast.LtE: int.__le__,
                    ast.Eq: int.__eq__, ast.NotEq: int.__ne__}.get(type(test.ops[0]))
         return bool(compare(int(sides[0]), int(sides[1]))) if compare else None
+
+    def platform_truth(self, test: ast.expr) -> bool | None:
+        """A test of the platform (``platform.system() == "Windows"``, ``sys.platform.startswith("win")``,
+        ``os.name != "nt"``), known on Linux: the platform the start method in effect says (fork or
+        forkserver by default; spawn is macOS or Windows, not told apart)."""
+        if self.default_start_method not in ("fork", "forkserver"):
+            return None
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
+                and len(test.args) == 1 and not test.keywords:
+            platform, prefixes = self._platform_value(test.func.value), const(test.args[0])
+            prefixes = (prefixes,) if isinstance(prefixes, str) else _strings(test.args[0])
+            return None if platform is None or prefixes is None else platform.startswith(prefixes)
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            return None
+        platform, other = self._platform_value(test.left), test.comparators[0]
+        if platform is None:
+            platform, other = self._platform_value(other), test.left
+        op = type(test.ops[0])
+        if platform is None:
+            return None
+        if op in (ast.Eq, ast.NotEq) and isinstance(const(other), str):
+            return (platform == const(other)) is (op is ast.Eq)
+        if op in (ast.In, ast.NotIn) and other is test.comparators[0] and _strings(other) is not None:
+            return (platform in _strings(other)) is (op is ast.In)  # type: ignore[operator]
+        return None
+
+    def _platform_value(self, node: ast.expr) -> str | None:
+        """What ``platform.system()``, ``sys.platform`` or ``os.name`` is on Linux."""
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            return "Linux" if resolve(node.func, self.index.imports) == "platform.system" else None
+        return {"sys.platform": "linux", "os.name": "posix"}.get(resolve(node, self.index.imports) or "") \
+            if isinstance(node, ast.Attribute) else None
 
     def literal_of(self, node: ast.expr) -> int | None:
         """The number a name or constant holds, when the code wrote it and no path changed it."""
@@ -385,6 +420,7 @@ class Walker(LibraryCalls):
         tables = [env] + ([owner.attrs] if owner is not None and owner.kind is Kind.INSTANCE else [])
         journals: list[tuple[dict[str, Value], dict[str, Value]]] = [(table, {}) for table in tables]
         self.journals.extend(journals)
+        self.open_branches.append(journals)
         paths: list[list[dict[str, Value]]] = []
         try:
             for arm, body in enumerate(bodies):
@@ -410,17 +446,26 @@ class Walker(LibraryCalls):
                 if last is None or not isinstance(last, ast.Raise):
                     started.append(self.tf_started)
         finally:
-            del self.journals[-len(journals):]
+            self.open_branches.pop()
+            self.journals = [entry for entry in self.journals if all(entry is not mine for mine in journals)]
         self.tf_started = next((t for t in outcomes if t is not None), None) if outcomes else before
         if choice is not None and before is None and started and None not in started:  # every way on started it
             self.tf_started, self.frame.left_started = (
                 _unconditional(t, choice) for t in (self.tf_started, self.frame.left_started))
-        for index, (table, journal) in enumerate(journals):
-            ends = [{k: path[index].get(k, old) for k, old in journal.items()} for path in paths]
+        for index, (table, journal) in enumerate(journals):  # a table journaled from a later arm on: the
+            ends = [{k: path[index].get(k, old) if index < len(path) else old  # earlier arms left it alone
+                     for k, old in journal.items()} for path in paths]
             _restore(table, _merge(ends) if ends else journal)
 
-    def write(self, table: dict[str, Value], key: str, value: Value) -> None:
-        """``table[key] = value``, noting the old value for every open branch that journals ``table``."""
+    def write(self, table: dict[str, Value], key: str, value: Value, anywhere: bool = False) -> None:
+        """``table[key] = value``, noting the old value for every open branch that journals ``table``.
+        ``anywhere``: a table no branch journals yet (an argparse namespace's attributes) is journaled by
+        every open branch from now on."""
+        if anywhere:
+            for journals in self.open_branches:
+                if not any(journaled is table for journaled, _ in journals):
+                    journals.append((table, {}))
+                    self.journals.append(journals[-1])
         for journaled, journal in self.journals:
             if journaled is table and key not in journal:
                 journal[key] = table.get(key, UNBOUND)
@@ -483,6 +528,8 @@ class Walker(LibraryCalls):
             owner = self.expr(target.value)
             if owner.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
                 self.write(owner.attrs, target.attr, value)
+            elif owner.kind is Kind.NAMESPACE:  # set on one branch of an ``if``: merged after it like a name
+                self.write(owner.attrs, target.attr, value, anywhere=True)
         elif isinstance(target, ast.Subscript):
             container = self.expr(target.value)
             if container.kind is Kind.CONTAINER and value.kind is not Kind.UNKNOWN:
@@ -614,7 +661,7 @@ class Walker(LibraryCalls):
         base = self.expr(node.value)
         if base.kind is Kind.REF:
             return self.read_global(f"{_path(node.value)}.{node.attr}", self.imported_value(f"{base.qualname}.{node.attr}", node))
-        if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS):
+        if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS, Kind.NAMESPACE):
             if node.attr in base.attrs:
                 return base.attrs[node.attr]
             method = base.info.methods.get(node.attr) if base.info else None
@@ -778,7 +825,9 @@ class Walker(LibraryCalls):
             self.active.pop()
         self.leave_block(frame)
         returned = [v for v in frame.returns if v.kind is not Kind.UNKNOWN]
-        return returned[0] if returned else UNKNOWN
+        # a tuple of nothing known (``return None, None, None`` on an error path) says less than another return
+        told = [v for v in returned if v.kind is not Kind.CONTAINER or any(i.kind is not Kind.UNKNOWN for i in v.items)]
+        return (told or returned or [UNKNOWN])[0]
 
     def walk_worker(self, func: Value, args: list[Value], boundary: Value | None,
                     keywords: dict[str, Value] | None = None) -> None:
@@ -856,6 +905,13 @@ def walk_module(index: ModuleIndex, default_start_method: str, keras_version: in
     walker = Walker(index, default_start_method, keras_version, tf1)
     walker.import_time = not interactive
     return walker.run(), walker
+
+
+def _strings(node: ast.expr) -> tuple[str, ...] | None:
+    """The strings of a literal tuple, list or set of strings."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(isinstance(const(e), str) for e in node.elts):
+        return tuple(const(e) for e in node.elts)  # type: ignore[misc]
+    return None
 
 
 def _unconditional(started: TfStart | None, choice: ast.If) -> TfStart | None:
