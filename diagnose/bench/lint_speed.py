@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -37,21 +39,54 @@ def _parse_all(files: list[Path]) -> list[str]:
 ROUNDS = 3
 
 
-def _run(command: list[str]) -> None:
+Command = tuple[list[str], dict[str, str]]  # argv, and variables added to the environment
+
+
+def _run(command: Command) -> None:
     """Run a tool as an installed package runs: with its ``.pyc`` files (this variable would recompile them)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
+    argv, extra = command
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | extra
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
 
 
-def _best_of(commands: dict[str, list[str]]) -> dict[str, float]:
-    """Fastest of a few rounds per tool, the tools interleaved so that load on the machine hits all alike."""
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _best_of(commands: dict[str, Command]) -> dict[str, tuple[float, float]]:
+    """Fastest of a few rounds per tool (wall time, and the CPU time of that round), the tools interleaved so
+    that load on the machine hits all alike."""
     for command in commands.values():
         _run(command)  # untimed: warms the page cache and writes .pyc files
-    best = {name: float("inf") for name in commands}
+    best = {name: (float("inf"), 0.0) for name in commands}
     for _ in range(ROUNDS):
         for name, command in commands.items():
-            best[name] = min(best[name], _time(lambda command=command: _run(command)))
+            cpu = _cpu_of_children()
+            wall = _time(lambda command=command: _run(command))
+            best[name] = min(best[name], (wall, _cpu_of_children() - cpu))
     return best
+
+
+def _commands(paths: list[str], bytecode_elsewhere: str) -> dict[str, Command]:
+    """predlint with its default rules (what ``predlint check`` runs), with all rules, and with default rules
+    where no bytecode of the tree can be found (a fresh checkout: every syntax check parses), beside ruff."""
+    check = [sys.executable, "-m", "diagnose", "check", "--exit-zero", "--output-format", "concise", "--no-cache"]
+    commands = {
+        DEFAULT: (check + paths, {}),
+        "predlint check (all rules)": (check + ["--select", "ALL"] + paths, {}),
+        "predlint check (default rules), tree without bytecode": (check + paths,
+                                                                  {"PYTHONPYCACHEPREFIX": bytecode_elsewhere}),
+    }
+    beside_python = Path(sys.executable).with_name("ruff")
+    ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
+    if ruff:
+        commands[RUFF] = ([ruff, "check", "--no-cache", "--exit-zero", "--quiet", *paths], {})
+    return commands
+
+
+DEFAULT = "predlint check (default rules)"
+RUFF = "ruff check (default rules)"
 
 
 def run_lint_bench(paths: list[str], args: argparse.Namespace) -> int:
@@ -67,24 +102,23 @@ def run_lint_bench(paths: list[str], args: argparse.Namespace) -> int:
             raise UsageError(f"{raw}: No such file or directory")
     files = discover(paths, load_settings())
     lines = sum(p.read_bytes().count(b"\n") for p in files)
-    predlint_cmd = [sys.executable, "-m", "diagnose", "check", "--select", "ALL", "--exit-zero",
-                    "--output-format", "concise", "--no-cache", *paths]
-    commands = {"predlint check (all rules)": predlint_cmd}
-    beside_python = Path(sys.executable).with_name("ruff")
-    ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
-    if ruff:
-        commands["ruff check (default rules)"] = [ruff, "check", "--no-cache", "--exit-zero", "--quiet", *paths]
-    load_before = os.getloadavg()[0]
-    timings = _best_of(commands)
+    with tempfile.TemporaryDirectory(prefix="predlint-bench-pycache-") as elsewhere:
+        commands = _commands(paths, elsewhere)
+        load_before = os.getloadavg()[0]
+        timings = _best_of(commands)
     unparsed: list[str] = []
-    timings["ast.parse of every file (1 core)"] = _time(lambda: unparsed.extend(_parse_all(files)))
-    version = _time(lambda: _run([sys.executable, "-m", "diagnose", "--version"]))
-    base = timings["predlint check (all rules)"]
+    start = time.process_time()
+    wall = _time(lambda: unparsed.extend(_parse_all(files)))
+    timings["ast.parse of every file (1 core)"] = (wall, time.process_time() - start)
+    version = _time(lambda: _run(([sys.executable, "-m", "diagnose", "--version"], {})))
+    ruff = RUFF in timings
+    base = timings[RUFF if ruff else DEFAULT]
     table = Table(title=f"{len(files)} files, {lines:,} lines, {os.cpu_count()} cores; best of {ROUNDS} runs")
-    for column in ("tool", "wall time (s)", "predlint / tool"):
+    ratio = "÷ ruff" if ruff else "÷ predlint (default rules)"
+    for column in ("tool", "wall time (s)", f"wall {ratio}", "CPU time (s)", f"CPU {ratio}"):
         table.add_column(column, justify="right" if column != "tool" else "left")
-    for name, seconds in timings.items():
-        table.add_row(name, f"{seconds:.2f}", f"{base / seconds:.2f}")
+    for name, (seconds, cpu) in timings.items():
+        table.add_row(name, f"{seconds:.2f}", f"{seconds / base[0]:.2f}", f"{cpu:.2f}", f"{cpu / base[1]:.2f}")
     console = Console()
     console.print(table)
     console.print(f"predlint --version: {version:.3f} s" + ("" if ruff else "  (ruff not installed: not compared)"))
