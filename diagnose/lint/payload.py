@@ -33,14 +33,20 @@ def put_runs_once(function: ast.AST, call: ast.AST) -> bool:
 
 def small_message(function: ast.AST, value: ast.AST) -> bool:
     """Whether ``value`` (a put's argument in ``function``) is a short message: see the module docstring.
-    A local name counts when the function binds it exactly once, to such a message."""
+    A local name counts when the function binds it exactly once, to such a message, and never changes it
+    in place (``rows = []`` then ``rows.append(...)`` in a loop is as long as the loop)."""
     if isinstance(value, ast.Name):
         nodes = all_nodes(function)
         bound = [node.value for node in nodes if isinstance(node, ast.Assign)
                  and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)]
         stored = [node for node in nodes if isinstance(node, ast.Name) and node.id == value.id
                   and isinstance(node.ctx, ast.Store)]
-        return len(bound) == 1 and len(stored) == 1 and _small(bound[0])
+        if len(bound) != 1 or len(stored) != 1:
+            return False
+        grown = isinstance(bound[0], ast.List) and any(
+            isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)
+            and node.value.id == value.id for node in nodes)
+        return not grown and _small(bound[0])
     return _small(value)
 
 
