@@ -103,9 +103,7 @@ def _can_find(source: bytes, path: str, settings: Settings, depends: dict[str, t
 def _imports_candidate(source: bytes, path: str, settings: Settings) -> bool:
     """A file no rule can match by itself may still import a project module that creates processes or
     runs Keras: calls into it can make findings here."""
-    from diagnose.lint.project import project_of
-
-    from diagnose.lint.project import creates_processes
+    from diagnose.lint.project import creates_processes, project_of
 
     return project_of(path, _src(settings)).imports_candidate(source, os.path.abspath(path), creates_processes)
 
@@ -160,7 +158,7 @@ def _src(settings: Settings) -> tuple[str, ...]:
     return tuple(os.path.join(settings.root, s) for s in settings.src)
 
 
-def _column(lines: list[str], row: int, byte_offset: int) -> int:
+def char_column(lines: list[str], row: int, byte_offset: int) -> int:
     """1-based character column of an AST offset (which counts UTF-8 bytes), as ruff reports columns."""
     line = lines[row - 1] if 0 < row <= len(lines) else ""
     if line.isascii():
@@ -173,7 +171,13 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
     """Run the enabled rules over a parsed module; yields findings (before noqa). With ``read_project``,
     imports of the project's own modules are followed (:mod:`diagnose.lint.project`)."""
     from diagnose.lint.index import ModuleIndex
-    from diagnose.lint.places import places, related, relocated_places, reported_there, with_places
+    from diagnose.lint.places import (
+        places,
+        related,
+        relocated_places,
+        reported_there,
+        with_places,
+    )
     from diagnose.lint.project import project_of
     from diagnose.lint.rule import ModuleFacts
     from diagnose.lint.rules import all_rules
@@ -211,12 +215,12 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
         for report in rule_cls().check(facts if rule_cls.code in FOLLOWS_CALLS else local):
             node = report.node
             row = node.lineno  # type: ignore[attr-defined]
-            col = _column(lines, row, node.col_offset)  # type: ignore[attr-defined]
+            col = char_column(lines, row, node.col_offset)  # type: ignore[attr-defined]
             if isinstance(node, (ast.ExceptHandler, ast.While)):  # the keyword, not the whole block
                 end_row, end_col = row, col + len("except" if isinstance(node, ast.ExceptHandler) else "while")
             else:
                 end_row = getattr(node, "end_lineno", None) or row
-                end_col = _column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
+                end_col = char_column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
             found = places(node, facts, walker.relocated) if project is not None and rule_cls.code in FOLLOWS_CALLS \
                 else []
             if walker.relocated and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code,

@@ -255,11 +255,11 @@ class Project:
         """Who imports each project file (reverse import edges), and each entry script's start method;
         built once per run from the import lines of every project file."""
         if self.graph is None:
-            from diagnose.lint.project_keras import _python_files
+            from diagnose.lint.project_keras import python_files
 
             importers: dict[str, set[str]] = {}
             entries: dict[str, str | None] = {}
-            for script in _python_files(self.root):
+            for script in python_files(self.root):
                 try:
                     with open(script, "rb") as handle:
                         source = handle.read(MAX_MODULE_BYTES)

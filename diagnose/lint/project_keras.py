@@ -15,7 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from diagnose.lint.config import DEFAULT_EXCLUDE, Settings
-from diagnose.lint.keras_signals import KEYWORDS_NOT_IN_KERAS3, is_tf1_only, keras_path_version
+from diagnose.lint.keras_signals import (
+    KEYWORDS_NOT_IN_KERAS3,
+    is_tf1_only,
+    keras_path_version,
+)
 from diagnose.lint.names import keras_member
 
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "environment.yml")
@@ -303,7 +307,7 @@ def _keras_version_of(qualname: str) -> int | None:
 
 def _sources(root: Path, words: tuple[bytes, ...]):
     """(path, text) of the project's Python files that mention one of ``words``."""
-    for path in _python_files(str(root)):
+    for path in python_files(str(root)):
         try:
             with open(path, "rb") as handle:
                 source = handle.read(MAX_FILE_BYTES)
@@ -313,7 +317,7 @@ def _sources(root: Path, words: tuple[bytes, ...]):
             yield path, source.decode("utf-8", errors="replace")
 
 
-def _python_files(root: str):
+def python_files(root: str):
     """Python files at or below ``root`` (a bounded number, skipping virtualenvs and build output)."""
     if os.path.isfile(root):
         yield root

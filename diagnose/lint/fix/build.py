@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from diagnose.lint.engine import _column as column
+from diagnose.lint.engine import char_column
 from diagnose.lint.fix.model import Edit
 
 Position = tuple[int, int]  # (1-based row, 0-based UTF-8 byte offset), as the ast module gives them
@@ -21,7 +21,7 @@ def end_of(node: ast.AST) -> Position:
 
 def between(lines: list[str], start: Position, end: Position, content: str) -> Edit:
     """Replace what lies between two AST positions."""
-    return Edit(start[0], column(lines, *start), end[0], column(lines, *end), content)
+    return Edit(start[0], char_column(lines, *start), end[0], char_column(lines, *end), content)
 
 
 def replace(lines: list[str], node: ast.AST, content: str) -> Edit:
