@@ -71,3 +71,43 @@ def test_related_locations_name_the_other_module(project: Path) -> None:
                                 cwd=project).stdout)
     [related] = sarif["runs"][0]["results"][0]["relatedLocations"]
     assert related["physicalLocation"]["region"]["startLine"] == 5
+
+
+PIPELINE = """\
+import multiprocessing
+
+from tensorflow import keras
+
+
+def predict(path):
+    return keras.models.load_model(path).predict([[0.0]])
+
+
+def run(paths):
+    model = keras.models.load_model("model.keras")
+    print(model.predict([[0.0]]))
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(predict, paths)
+"""
+ENTRY = """\
+import multiprocessing
+
+import pipeline
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method({method!r}, force=True)
+    pipeline.run(["a.keras"])
+"""
+
+
+def test_editing_the_entry_script_s_start_method_recomputes_the_module_it_calls(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n")
+    (tmp_path / "pipeline.py").write_text(PIPELINE)
+    (tmp_path / "entry.py").write_text(ENTRY.format(method="spawn"))
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == []
+    (tmp_path / "entry.py").write_text(ENTRY.format(method="fork"))
+    hazard = [("pipeline.py", 13, "DLK201")]
+    assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == hazard
+    (tmp_path / "entry.py").write_text(ENTRY.format(method="spawn"))
+    assert findings(tmp_path, *cache) == []

@@ -237,7 +237,7 @@ class Project:
         """The start method the project's entry scripts (files with a main guard) that import the module at
         ``path``, directly or through other project modules, all set with ``set_start_method``: process-wide
         state that the module's pools inherit. None when no such script reaches it, or one sets none, or
-        they disagree."""
+        they disagree. The answer rests on the importers read (recorded as used: editing one recomputes it)."""
         importers, entries = self._import_graph()
         methods: set[str | None] = set()
         seen, todo = {path}, [path]
@@ -249,6 +249,8 @@ class Project:
                 todo.append(importer)
                 if importer in entries:
                     methods.add(entries[importer])
+        for importer in seen - {path}:
+            self.use_unparsed(importer)
         return methods.pop() if len(methods) == 1 else None
 
     def _import_graph(self) -> tuple[dict[str, set[str]], dict[str, str | None]]:
