@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from diagnose.lint.config import DEFAULT_EXCLUDE, Settings
 from diagnose.lint.keras_signals import (
@@ -91,21 +92,16 @@ def _marked(directory: str) -> str | None:
 def declared(root: Path) -> KerasInference:
     """What the project's requirement files at ``root`` say (cheap: a few small files)."""
     pins = _declarations(root)
-    tf1 = any(tf1 for _, _, tf1 in pins)
-    versions = {v for v, _, _ in pins if v}
+    tf1 = any(pin.tf1 for pin in pins)
+    versions = {pin.version for pin in pins if pin.version}
     if len(versions) > 1:  # the project's own files say more than a sub-tool's requirements in a sub-folder
-        top = min(_depth(w) for v, w, _ in pins if v)
-        pins = [(v, w, t) for v, w, t in pins if _depth(w) == top]
-        versions = {v for v, _, _ in pins if v}
-    why = tuple(w for v, w, _ in pins if v)[:EVIDENCE_PER_KIND]
+        top = min(pin.depth for pin in pins if pin.version)
+        pins = [pin for pin in pins if pin.depth == top]
+        versions = {pin.version for pin in pins if pin.version}
+    why = tuple(pin.evidence for pin in pins if pin.version)[:EVIDENCE_PER_KIND]
     if len(versions) == 1:
         return KerasInference(versions.pop(), tf1, why)
     return KerasInference(2 if tf1 else None, tf1, why)
-
-
-def _depth(evidence: str) -> int:
-    """How many folders below the project root the file an evidence line cites lies."""
-    return evidence.split(":", 1)[0].count("/")
 
 
 @lru_cache(maxsize=64)
@@ -126,16 +122,28 @@ def own_generator_methods(root: Path) -> frozenset[str]:
 
 
 # ----- declarations ---------------------------------------------------------------------------------
-def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
-    """(Keras version, evidence, TF1) for every pin of tensorflow / keras / tf_keras the project declares."""
+class Pin(NamedTuple):
+    """What one line of a declaration file says: the Keras version it implies (None: only TF1), why (the file
+    and the line), whether it pins TF1, and how many folders below the project root its file lies."""
+
+    version: int | None
+    evidence: str
+    tf1: bool
+    depth: int
+
+
+def _declarations(root: Path) -> list[Pin]:
+    """Every pin of tensorflow / keras / tf_keras (or of Python) the project declares."""
     out = []
     for path in _declaration_files(root):
         try:
             text = COMMENT.sub("", _decoded(path.read_bytes()))
         except OSError:
             continue
+        relative = path.relative_to(root)
+        depth = len(relative.parts) - 1
         if path.name == ".travis.yml":
-            out.extend(_ci_pythons(text, path.relative_to(root).as_posix()))
+            out.extend(_ci_pythons(text, relative.as_posix(), depth))
         if path.suffix in (".yml", ".yaml") and "dependencies:" not in text:
             continue  # only conda environment files declare packages
         for match in REQUIREMENT.finditer(text):
@@ -143,12 +151,12 @@ def _declarations(root: Path) -> list[tuple[int | None, str, bool]]:
             spec = " ".join(match.group("spec").split()).rstrip(",")
             version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
             if version or tf1:
-                where = f"{path.relative_to(root).as_posix()}: {match.group('name')}{spec}"
-                out.append((version, f"{where} (Keras {version})" if version else where, tf1))
+                where = f"{relative.as_posix()}: {match.group('name')}{spec}"
+                out.append(Pin(version, f"{where} (Keras {version})" if version else where, tf1, depth))
         for spec in PYTHON_REQUIRES.findall(text):
             _, high = _bounds(spec, conda=False)
             if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
-                out.append((2, f"{path.relative_to(root).as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False))
+                out.append(Pin(2, f"{relative.as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False, depth))
     return out
 
 
@@ -159,12 +167,12 @@ def _decoded(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="replace")
 
 
-def _ci_pythons(text: str, where: str) -> list[tuple[int | None, str, bool]]:
+def _ci_pythons(text: str, where: str, depth: int) -> list[Pin]:
     """Keras 2 when every Python version a Travis CI file tests is older than 3.9 (Keras 3 needs 3.9)."""
     versions = [tuple(int(p) for p in v.split(".")) for v in TRAVIS_PYTHONS.findall(_travis_python_block(text))]
     if versions and all(v < (3, 9) for v in versions):
         listed = ", ".join(".".join(map(str, v)) for v in versions)
-        return [(2, f"{where}: CI runs Python {listed} (Keras 3 needs >= 3.9)", False)]
+        return [Pin(2, f"{where}: CI runs Python {listed} (Keras 3 needs >= 3.9)", False, depth)]
     return []
 
 
