@@ -226,7 +226,7 @@ class LibraryCalls:
                                                 *(f for f in (target, initializer) if f is not None)]),
                             initializer=initializer,
                             tf_started=self.tf_started, import_time=self.import_time and not self.in_child,
-                            conditions=tuple(self.conditions), repeated=self.loop_depth > 0)
+                            conditions=tuple(self.conditions), loop=self.loops[-1] if self.loops else None)
         if target is not None:
             saved = self.globals_read, self.child_globals
             self.globals_read, self.child_globals = [], set()
@@ -261,6 +261,9 @@ class LibraryCalls:
             receiver.terminated = True
         if kind is Kind.PROCESS and attr == "join":
             self.record(Join, node, process=receiver, after_terminate=receiver.terminated)
+            spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is receiver), None)
+            if spawn is not None and any(spawn.loop is loop for loop in self.loops):
+                spawn.loop = None  # joined in the loop that made it: one process at a time
         if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
             self.record(QueueOp, node, op=attr, queue=receiver, worker_of=self.frame.worker_of)
         unknown = kind is Kind.UNKNOWN or kind is Kind.METHOD and receiver.info is None  # ``self.net``: nothing known

@@ -167,7 +167,7 @@ class Walker(LibraryCalls):
         self.started_arm: dict[ast.If, int] = {}  # the branch of an ``if`` in which the TF runtime started
         self.carried: dict[ast.If, int] = {}  # in a loop's next iteration: the branch each fixed ``if`` takes
         self.conditions: list[Condition] = []  # the ``if`` branches being walked, outermost first
-        self.loop_depth = 0  # loops and comprehensions being walked (a process made there is one of several)
+        self.loops: list[ast.AST] = []  # loops and comprehensions being walked, outermost first
         self.globals_read: list[tuple[str, Value]] | None = None  # a worker's reads of the parent's generators
         self.child_globals: set[str] = set()  # globals the worker being walked binds itself
 
@@ -484,7 +484,7 @@ class Walker(LibraryCalls):
         choices = [node for node in own_nodes(stmt) if isinstance(node, ast.If)]
         for choice in choices:
             self.started_arm.pop(choice, None)
-        self.loop_depth += 1
+        self.loops.append(stmt)
         try:
             walk_body()
             if before is None and self.tf_started is not None:
@@ -495,7 +495,7 @@ class Walker(LibraryCalls):
                 finally:
                     self.carried = saved
         finally:
-            self.loop_depth -= 1
+            self.loops.pop()
         self.leave_block(self.frame)
 
     def forks_now(self, process: Value) -> None:
@@ -632,11 +632,11 @@ class Walker(LibraryCalls):
 
     def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
                       discarded: bool = False) -> Value:
-        self.loop_depth += 1
+        self.loops.append(node)
         try:
             return self._comprehension(node, discarded)
         finally:
-            self.loop_depth -= 1
+            self.loops.pop()
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
                        discarded: bool) -> Value:

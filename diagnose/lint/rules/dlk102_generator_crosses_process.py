@@ -79,14 +79,15 @@ class GeneratorCrossesProcess(Rule):
 
     @staticmethod
     def _inherited(facts: ModuleFacts) -> Iterator[Report]:
-        """Forked processes (several: made in a loop, or more than one with the same target) whose target
-        reads a generator of the parent through a global."""
+        """Forked processes (several alive at once: made in a loop or comprehension that does not join each
+        before the next, or more than one with the same target) whose target reads a generator of the parent
+        through a global."""
         spawns = [e for e in facts.of(Spawn) if not e.in_child and e.inherited and e.start_method == "fork"]
         for event in spawns:
             if any(v.kind in GENERATOR_KINDS for v in event.handed):
                 continue
             info = getattr(event.target, "info", None)
-            if not event.repeated and sum(getattr(e.target, "info", None) is info for e in spawns) < 2:
+            if event.loop is None and sum(getattr(e.target, "info", None) is info for e in spawns) < 2:
                 continue
             name, value = event.inherited[0]
             what = "Keras data iterator" if value.kind is Kind.KERAS_ITERATOR else "generator"
