@@ -60,6 +60,11 @@ def test_namespace_attributes_merge_across_if_arms_like_names() -> None:
     assert codes(namespace(differ)) == []
     assert codes(namespace(one_arm)) == []
     assert codes(namespace("    args.mp = False\n")) == []
+    nested = "    if args.a:\n        if args.b:\n            args.mp = True\n{inner}    else:\n        args.mp = True\n"
+    assert codes(namespace(nested.format(inner="        else:\n            args.mp = True\n"))) == [(21, "DLK302")]
+    assert codes(namespace(nested.format(inner=""))) == []  # the inner if's other way leaves it unset
+    returned = "    args.mp = False\n    if args.a:\n        args.mp = True\n        return\n"
+    assert codes(namespace(returned)) == []  # the arm that set it returned
 
 
 def test_a_default_built_behind_or_is_that_value() -> None:
