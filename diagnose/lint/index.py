@@ -188,7 +188,8 @@ class ModuleIndex:
         if qualname is None or self.project is None or qualname.split(".")[0] in RELEVANT_ROOTS:
             return False
         located = self.project.locate(qualname, self.path)
-        return located is not None and len(located[1]) == 1 and self.project.defines_generator(located[0], located[1][0])
+        return located is not None and len(located[1]) == 1 \
+            and self.project.defines_generator(located[0], located[1][0])
 
     def _relevant_node(self, node: ast.AST, depth: int) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:

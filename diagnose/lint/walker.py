@@ -660,7 +660,8 @@ class Walker(LibraryCalls):
     def attribute(self, node: ast.Attribute) -> Value:
         base = self.expr(node.value)
         if base.kind is Kind.REF:
-            return self.read_global(f"{_path(node.value)}.{node.attr}", self.imported_value(f"{base.qualname}.{node.attr}", node))
+            value = self.imported_value(f"{base.qualname}.{node.attr}", node)
+            return self.read_global(f"{_path(node.value)}.{node.attr}", value)
         if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS, Kind.NAMESPACE):
             if node.attr in base.attrs:
                 return base.attrs[node.attr]
