@@ -85,7 +85,7 @@ class Project:
     matching: dict[tuple[str, Callable], tuple[tuple[int, int], bool]] = field(default_factory=dict)
     located: dict[tuple[str | None, str], tuple[str, list[str]] | None] = field(default_factory=dict)
     generators: dict[str, frozenset[str]] = field(default_factory=dict)  # path -> its generator functions
-    picking: dict[tuple[str, str], bool] = field(default_factory=dict)  # (path, function) -> picks generators
+    picking: dict[tuple[str, str], tuple[bool, tuple[str, ...]]] = field(default_factory=dict)  # see picks_generators
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # modules consulted, not parsed
     parsing: set[str] = field(default_factory=set)  # modules being parsed and indexed (import cycles)
     mattering: dict[tuple[str, int], bool] = field(default_factory=dict)  # can it contribute a fact
@@ -170,10 +170,11 @@ class Project:
     def picks_generators(self, path: str, name: str) -> bool:
         """Whether a top-level function ``name`` of a module names a generator function that a project module
         it imports defines (``return ld3D.generate_batches``: a helper choosing what its caller will call).
-        From bytes: the function's text, the imported files' ``yield`` functions."""
+        From bytes: the function's text, the imported files' ``yield`` functions; the imported files read
+        are recorded as used (the answer rests on them)."""
         key = (path, name)
         if key not in self.picking:
-            self.picking[key] = False
+            self.picking[key] = (False, ())
             try:
                 with open(path, "rb") as handle:
                     source = handle.read(MAX_MODULE_BYTES)
@@ -181,15 +182,20 @@ class Project:
                 return False
             body = _function_text(source, name)
             if body is not None and b"return" in body:
+                read = []
                 for located in self._imported_files(source, path):
-                    if located is None or located[0] == path:
+                    if located is None or located[0] == path or located[0] in read:
                         continue
-                    if located[0] not in self.generators:
-                        self.generators[located[0]] = _generator_functions(located[0])
-                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in self.generators[located[0]]):
-                        self.picking[key] = True
+                    read.append(located[0])
+                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in _generator_functions(located[0])):
+                        self.picking[key] = (True, ())
                         break
-        return self.picking[key]
+                else:
+                    self.picking[key] = (False, tuple(read))
+        picked, read = self.picking[key]
+        for consulted in read:
+            self.use_unparsed(consulted)
+        return picked
 
     def may_start_runtime(self, path: str) -> bool:
         """Whether importing a module may start the TF runtime or set the start method (itself or through
