@@ -92,7 +92,7 @@ class GeneratorCrossesProcess(Rule):
             name, value = event.inherited[0]
             what = "Keras data iterator" if value.kind is Kind.KERAS_ITERATOR else "generator"
             made = f" (made at line {value.node.lineno})" if id(value.node) in facts.index.node_ids else ""
-            yield Report(event.node, f"{what} `{name}`{made} is a global the worker reads: under fork every process "
-                                     "iterates its own copy from the same point, so they yield the same items "
-                                     "(duplicated data, no error); iterate it in the parent and send the items "
-                                     "through a queue, or give each process its own share")
+            yield Report(event.node, f"{what} `{name}`{made} is a global the worker reads: under fork (Linux's "
+                                     "default before Python 3.14) every process iterates its own copy from the same "
+                                     "point, so they yield the same items (duplicated data, no error); iterate it in "
+                                     "the parent and send the items through a queue, or give each process its own share")
