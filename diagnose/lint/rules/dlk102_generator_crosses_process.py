@@ -95,4 +95,5 @@ class GeneratorCrossesProcess(Rule):
             yield Report(event.node, f"{what} `{name}`{made} is a global the worker reads: under fork (Linux's "
                                      "default before Python 3.14) every process iterates its own copy from the same "
                                      "point, so they yield the same items (duplicated data, no error); iterate it in "
-                                     "the parent and send the items through a queue, or give each process its own share")
+                                     "the parent and send the items through a queue, or give each process its own "
+                                     "share")
