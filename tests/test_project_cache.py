@@ -73,6 +73,36 @@ def test_related_locations_name_the_other_module(project: Path) -> None:
     assert related["physicalLocation"]["region"]["startLine"] == 5
 
 
+SCREEN = """\
+import multiprocessing
+
+from tensorflow import keras
+
+
+def predict_one(frame):
+    return keras.models.load_model("m.keras").predict([frame])
+
+
+def draw(frames):
+    keras.models.load_model("m.keras").predict(frames)
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(predict_one, frames)
+"""
+
+
+def test_each_rule_names_only_the_places_its_finding_rests_on(tmp_path: Path) -> None:
+    """DLK501 rests on where the pool is made, not on what else the called code does there (a Keras call,
+    the runtime start: what DLK201 names, reported in screen.py itself)."""
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n")
+    (tmp_path / "screen.py").write_text(SCREEN)
+    (tmp_path / "play.py").write_text("import screen\n\nscreen.draw([1, 2])\n")
+    result = predlint("check", "--exit-zero", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    by_code = {f["code"]: f for f in json.loads(result.stdout) if Path(f["filename"]).name == "play.py"}
+    assert [(Path(r["filename"]).name, r["location"]["row"]) for r in by_code["DLK501"]["related"]] \
+        == [("screen.py", 12)]
+    assert "predict" not in by_code["DLK501"]["message"] and "loaded" not in by_code["DLK501"]["message"]
+
+
 PIPELINE = """\
 import multiprocessing
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 import ast
 
 from diagnose.lint.events import Event, KerasCall, Origin, Spawn
-from diagnose.lint.rule import ModuleFacts
+from diagnose.lint.rule import (
+    ALL_PLACES,
+    KERAS_CALL_PLACE,
+    PROCESS_PLACE,
+    RUNTIME_PLACE,
+    VALUE_PLACE,
+    ModuleFacts,
+)
 from diagnose.lint.values import Kind
 
 Place = tuple[Origin, str]  # where, and what happened there
@@ -26,36 +33,39 @@ def _describe(event: Event, origin: Origin) -> str:
     return f"{getattr(event, 'method', 'call')}() called at {origin.place()}"
 
 
-def relocated_places(node: ast.AST, facts: ModuleFacts, relocated: dict[int, Origin]) -> list[Place]:
+def relocated_places(node: ast.AST, facts: ModuleFacts, relocated: dict[int, Origin],
+                     kinds: frozenset[str] = ALL_PLACES) -> list[Place]:
     """The processes created and Keras calls made in another module's code on behalf of ``node`` (what
-    happened in their workers is not where the user acts)."""
+    happened in their workers is not where the user acts), of these ``kinds``."""
+    wanted = tuple(t for t, kind in ((Spawn, PROCESS_PLACE), (KerasCall, KERAS_CALL_PLACE)) if kind in kinds)
     return [(relocated[e.seq], _describe(e, relocated[e.seq])) for e in facts.events
-            if e.node is node and e.seq in relocated and not e.in_child and isinstance(e, (Spawn, KerasCall))]
+            if e.node is node and e.seq in relocated and not e.in_child and isinstance(e, wanted)]
 
 
-def value_places(node: ast.AST, facts: ModuleFacts) -> list[Place]:
+def value_places(node: ast.AST, facts: ModuleFacts, kinds: frozenset[str] = ALL_PLACES) -> list[Place]:
     """Values the events at ``node`` hand over or use that were made in another module, and the TF runtime
-    start they come after when it happened there."""
+    start they come after when it happened there (of these ``kinds``)."""
     out: list[Place] = []
     for event in facts.events:
         if event.node is not node:
             continue
-        values = list(getattr(event, "handed", []))
-        if isinstance(event, KerasCall):
+        values = list(getattr(event, "handed", [])) if VALUE_PLACE in kinds else []
+        if isinstance(event, KerasCall) and VALUE_PLACE in kinds:
             values.append(event.data)
         for value in values:
             if value.origin is not None and value.kind in VALUE_NOUNS:
                 out.append((value.origin, f"{VALUE_NOUNS[value.kind]} made at {value.origin.place()}"))
-        started = getattr(event, "tf_started", None)
+        started = getattr(event, "tf_started", None) if RUNTIME_PLACE in kinds else None
         if started is not None and started.origin is not None:
             out.append((started.origin, f"{started.why} at {started.origin.place()}"))
     return out
 
 
-def places(node: ast.AST, facts: ModuleFacts, relocated: dict[int, Origin]) -> list[Place]:
-    """Every other place of a finding at ``node``, without repeats."""
+def places(node: ast.AST, facts: ModuleFacts, relocated: dict[int, Origin],
+           kinds: frozenset[str] = ALL_PLACES) -> list[Place]:
+    """Every other place of these ``kinds`` (what the rule's finding rests on) at ``node``, without repeats."""
     seen, out = set(), []
-    for place in relocated_places(node, facts, relocated) + value_places(node, facts):
+    for place in relocated_places(node, facts, relocated, kinds) + value_places(node, facts, kinds):
         if place[1] not in seen:
             seen.add(place[1])
             out.append(place)

@@ -61,6 +61,13 @@ class ModuleFacts:
         return frozenset(n for n, v in self.module_env.items() if v.kind is Kind.MODEL)
 
 
+# What the other places a finding names can be (``diagnose.lint.places``): where a process was created or a
+# Keras call made in another module on the finding's behalf, where a value it hands over was made, where
+# the TF runtime started.
+PROCESS_PLACE, KERAS_CALL_PLACE, VALUE_PLACE, RUNTIME_PLACE = "process", "keras call", "value", "runtime"
+ALL_PLACES = frozenset({PROCESS_PLACE, KERAS_CALL_PLACE, VALUE_PLACE, RUNTIME_PLACE})
+
+
 class Rule:
     """A DLK rule. Subclasses set the metadata and implement :meth:`check`; the docstring is the rule's
     documentation (What it does / Why is this bad? / Example / Use instead / References)."""
@@ -71,6 +78,7 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     fixability: ClassVar[str] = "none"  # the fix it offers: "safe", "unsafe" (--unsafe-fixes) or "none"
     fix_how: ClassVar[str] = ""  # what its fix does and when it is offered (``predlint rule CODE``)
+    related_places: ClassVar[frozenset[str]] = ALL_PLACES  # the other places its message may name
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         raise NotImplementedError

@@ -10,7 +10,7 @@ from diagnose.lint.finding import Severity
 from diagnose.lint.fix.build import insert
 from diagnose.lint.fix.indent import indent
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
-from diagnose.lint.rule import ModuleFacts, Report, Rule
+from diagnose.lint.rule import PROCESS_PLACE, ModuleFacts, Report, Rule
 from diagnose.lint.scopes import parent_map
 
 KEPT = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
@@ -104,6 +104,7 @@ class MissingMainGuard(Rule):
 
     code = "DLK501"
     name = "missing-main-guard"
+    related_places = frozenset({PROCESS_PLACE})  # where the process is made; not what it runs
     severity = Severity.WARNING
     fixability = "unsafe"
     fix_how = ("the module-level statement that creates the process, and all after it, move into a `def main():` "
