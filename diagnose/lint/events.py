@@ -98,6 +98,7 @@ class KerasCall(Event):
     data: Value
     start_method: str
     maybe_own_method: bool = False  # the project defines a method of this name itself
+    import_time: bool = False  # made while the module is imported (outside a main guard)
 
 
 @dataclass

@@ -159,7 +159,7 @@ class LibraryCalls:
         self.record(KerasCall, node, method=name, receiver=UNKNOWN, keras_version=2,
                     keywords=self.keywords_of(node),
                     data=args[0] if node.args and args else self.expr(data_node) if data_node is not None else UNKNOWN,
-                    start_method=self.effective_start_method)
+                    start_method=self.effective_start_method, import_time=self.import_time and not self.in_child)
 
     def multiprocessing_call(self, node: ast.Call, name: str, method: str | None, args: list[Value],
                              kwargs: dict[str, Value]) -> Value:
@@ -296,7 +296,7 @@ class LibraryCalls:
                         keras_version=receiver.keras_version or self.keras_version,
                         keywords=self.keywords_of(node),
                         data=self.expr(data_node) if data_node is not None else UNKNOWN,
-                        start_method=self.effective_start_method)
+                        start_method=self.effective_start_method, import_time=self.import_time and not self.in_child)
         return UNKNOWN
 
     def joblib_run(self, node: ast.Call, parallel: Value, tasks: Value) -> Value:

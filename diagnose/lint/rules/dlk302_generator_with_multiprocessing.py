@@ -59,8 +59,9 @@ class GeneratorWithMultiprocessing(Rule):
         def __getitem__(self, i):
             return [[float(i)]]
 
-    model = tf_keras.models.load_model("model.h5")
-    model.predict(Batches(), workers=4, use_multiprocessing=True)
+    if __name__ == "__main__":
+        model = tf_keras.models.load_model("model.h5")
+        model.predict(Batches(), workers=4, use_multiprocessing=True)
     ```
 
     ## References

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from diagnose.lint.events import Spawn
+from diagnose.lint.events import KerasCall, Spawn
 from diagnose.lint.finding import Severity
 from diagnose.lint.fix.build import insert
 from diagnose.lint.fix.indent import indent
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.rule import PROCESS_PLACE, ModuleFacts, Report, Rule
+from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing
 from diagnose.lint.scopes import parent_map
 
 KEPT = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
@@ -65,7 +66,9 @@ class MissingMainGuard(Rule):
     """
     ## What it does
     Finds a `Pool`, `Process`, `ProcessPoolExecutor` or `Manager` created (or started) at import time: at module level (or in
-    a function called at module level) outside `if __name__ == "__main__":`.
+    a function called at module level) outside `if __name__ == "__main__":`; also Keras 2 / tf_keras worker
+    processes started there (`fit`/`predict`/`*_generator` or a `GeneratorEnqueuer` with
+    `use_multiprocessing=True`).
 
     ## Why is this bad?
     Under `spawn` and `forkserver` (macOS, Windows, and Linux from Python 3.14) every child imports
@@ -124,3 +127,17 @@ class MissingMainGuard(Rule):
                                          "`if __name__ == \"__main__\":`: under spawn/forkserver (the default on "
                                          "macOS and Windows, and on Linux from Python 3.14) every child re-runs "
                                          "it; create it under the main guard", fix=main_fix(facts, event.node))
+        for call in facts.of(KerasCall):
+            if call.import_time and call.keras_version != 3 and uses_multiprocessing(call.keywords) \
+                    and not _no_workers(call.keywords):
+                yield Report(call.node, f"Keras worker processes (`{call.method}` with `use_multiprocessing=True`) "
+                                        "started at import time, outside `if __name__ == \"__main__\":`: under "
+                                        "spawn/forkserver (the default on macOS and Windows, and on Linux from "
+                                        "Python 3.14) every worker re-runs it; call it under the main guard",
+                             fix=main_fix(facts, call.node))
+
+
+def _no_workers(keywords: dict[str, ast.expr]) -> bool:
+    """``workers=0``: Keras runs the data in the calling thread, with no process."""
+    workers = keywords.get("workers", keywords.get("nb_worker"))
+    return isinstance(workers, ast.Constant) and workers.value == 0
