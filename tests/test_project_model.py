@@ -70,6 +70,19 @@ def test_modelled_libraries_are_never_project_modules(tmp_path: Path) -> None:
     assert project.locate(".Pool", str(tmp_path / "lib/multiprocessing/__init__.py")) is None
 
 
+def test_a_plain_folder_named_like_a_library_holds_the_project_s_scripts(tmp_path: Path) -> None:
+    """``keras/train.py`` beside ``keras/utils.py`` with no ``__init__.py``: ``import keras`` is still the
+    library, but the sibling ``utils`` is the project's own module (a vendored package stays modelled)."""
+    (tmp_path / "keras").mkdir()
+    (tmp_path / "keras" / "utils.py").write_text("def batches():\n    yield 1\n")
+    script = str(tmp_path / "keras" / "train.py")
+    project = Project(str(tmp_path), ())
+    assert project.locate("keras", script) is None
+    assert project.locate("utils.batches", script) == (str(tmp_path / "keras" / "utils.py"), ["batches"])
+    (tmp_path / "keras" / "__init__.py").write_text("")
+    assert Project(str(tmp_path), ()).locate(".utils.batches", script) is None  # a copy of the library
+
+
 def test_a_tree_without_a_project_marker_is_rooted_where_the_check_runs(tmp_path: Path) -> None:
     """No .git, pyproject or requirements anywhere (an exported snapshot): as in ruff, the directory the
     check runs in is the project root, so `from lib import data` in lib/train.py finds lib/data.py."""

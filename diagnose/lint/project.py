@@ -146,8 +146,9 @@ class Project:
         at column 0 that is a call, or a loop/``if``/``with`` block that may hold one) and imports a project
         module that can hold one (whose bytes pass ``matches``): then the call may make a finding here. Reads
         imported files, parses none."""
-        return IMPORT_TIME_CODE.search(b"\n" + source) is not None and any(located is not None and located[0] != path and self._bytes_match(located[0], matches)
-                   for located in self._imported_files(source, path))
+        return IMPORT_TIME_CODE.search(b"\n" + source) is not None and any(
+            located is not None and located[0] != path and self._bytes_match(located[0], matches)
+            for located in self._imported_files(source, path))
 
     def matters(self, path: str) -> bool:
         """Whether a module can contribute a fact: its bytes mention what a rule needs (TF, Keras,
@@ -161,11 +162,15 @@ class Project:
         return self._closure(path, _glue_target, self.mattering, hops=1)
 
     def defines_generator(self, path: str, name: str) -> bool:
-        """Whether a module defines a top-level generator function ``name`` (from its bytes, read once: a
-        ``yield`` between ``def name(`` and the next top-level statement)."""
+        """Whether a module defines a top-level generator function ``name``."""
+        return name in self.generator_functions(path)
+
+    def generator_functions(self, path: str) -> frozenset[str]:
+        """The top-level generator functions a module defines (from its bytes, read once: a ``yield`` between
+        ``def name(`` and the next top-level statement)."""
         if path not in self.generators:
             self.generators[path] = _generator_functions(path)
-        return name in self.generators[path]
+        return self.generators[path]
 
     def picks_generators(self, path: str, name: str) -> bool:
         """Whether a top-level function ``name`` of a module names a generator function that a project module
@@ -316,10 +321,17 @@ class Project:
         key = (os.path.dirname(importer) if importer else None, qualname)
         if key not in self.located:
             found = self._locate(qualname, importer)
-            inside = found[0][len(self.root):].split(os.sep) if found is not None else []
-            self.located[key] = None if MODELLED_ROOTS.intersection(inside) else found  # their source is modelled
+            self.located[key] = None if found is not None and self._in_vendored_library(found[0]) else found
         found = self.located[key]
         return (found[0], list(found[1])) if found is not None else None
+
+    def _in_vendored_library(self, path: str) -> bool:
+        """Whether a project file lies in a copy of a library the rules model (a package ``keras/`` with its
+        ``__init__.py``): its source is modelled, not walked. A plain folder named ``keras/`` holding the
+        project's scripts is the project's own code."""
+        parts = path[len(self.root):].strip(os.sep).split(os.sep)[:-1]
+        return any(part in MODELLED_ROOTS and os.path.isfile(os.path.join(self.root, *parts[:i + 1], "__init__.py"))
+                   for i, part in enumerate(parts))
 
     def _locate(self, qualname: str, importer: str | None) -> tuple[str, list[str]] | None:
         level = len(qualname) - len(qualname.lstrip("."))
@@ -338,15 +350,20 @@ class Project:
                 return _longest(root, tuple(parts), allow_package_itself=False)
         return None
 
-    def find(self, qualname: str, importer: str | None) -> tuple[Module, list[str]] | None:
+    def find(self, qualname: str, importer: str | None, star: bool = False) -> tuple[Module, list[str]] | None:
         """The project module a dotted name lives in (parsed), and the attribute path below it; None also
-        for a module that cannot contribute a fact (:meth:`matters`)."""
+        for a module that cannot contribute a fact (:meth:`matters`) and defines no generator function asked
+        for (``star``: a ``from M import *`` binds them all)."""
         located = self.locate(qualname, importer)
         if located is None:
             return None
         wanted = located[1][0] if len(located[1]) == 1 else None
-        if not self.matters(located[0]) and not (wanted and (self.defines_generator(located[0], wanted)
-                                                             or self.picks_generators(located[0], wanted))):
+        if star and not located[1]:
+            yields = bool(self.generator_functions(located[0]))
+        else:
+            yields = wanted is not None and (self.defines_generator(located[0], wanted)
+                                             or self.picks_generators(located[0], wanted))
+        if not self.matters(located[0]) and not yields:
             self.use_unparsed(located[0])  # its findings-free content is still what they rest on
             return None
         module = self.load(located[0])
@@ -404,7 +421,7 @@ class Project:
             if submodule is not None:
                 return Member(submodule)
         for star in index.star_imports:
-            found = self.find(star, module.path)
+            found = self.find(star, module.path, star=True)
             if found is not None and not found[1] and name in exported(found[0].index):
                 return self.attribute(found[0], name, seen)
         return None
@@ -415,7 +432,7 @@ class Project:
         for star in index.star_imports:
             if star.lstrip(".") in STAR_EXPORTS:
                 continue
-            found = self.find(star, index.path)
+            found = self.find(star, index.path, star=True)
             if found is None or found[1]:
                 continue
             imports = found[0].index.imports
