@@ -13,6 +13,9 @@ from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.rule import PROCESS_PLACE, ModuleFacts, Report, Rule
 from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing
 from diagnose.lint.scopes import parent_map
+from diagnose.lint.values import Kind
+
+PROCESS_FED = {Kind.GENERATOR, Kind.DATASET, Kind.KERAS_ITERATOR}  # data Keras 2 reads through its enqueuers
 
 KEPT = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 GUARD = 'if __name__ == "__main__":'
@@ -129,12 +132,19 @@ class MissingMainGuard(Rule):
                                          "it; create it under the main guard", fix=main_fix(facts, event.node))
         for call in facts.of(KerasCall):
             if call.import_time and call.keras_version != 3 and uses_multiprocessing(call.keywords) \
-                    and not _no_workers(call.keywords):
+                    and not _no_workers(call.keywords) and _fed_by_workers(call):
                 yield Report(call.node, f"Keras worker processes (`{call.method}` with `use_multiprocessing=True`) "
                                         "started at import time, outside `if __name__ == \"__main__\":`: under "
                                         "spawn/forkserver (the default on macOS and Windows, and on Linux from "
                                         "Python 3.14) every worker re-runs it; call it under the main guard",
                              fix=main_fix(facts, call.node))
+
+
+def _fed_by_workers(call: KerasCall) -> bool:
+    """Whether Keras feeds this call from worker processes: an enqueuer or a ``*_generator`` method always
+    does; ``fit``/``predict``/``evaluate`` only for a generator or a ``Sequence`` (arrays and ``tf.data``
+    need no worker)."""
+    return "Enqueuer" in call.method or call.method.endswith("_generator") or call.data.kind in PROCESS_FED
 
 
 def _no_workers(keywords: dict[str, ast.expr]) -> bool:
