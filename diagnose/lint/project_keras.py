@@ -354,7 +354,7 @@ def with_project_keras(settings: Settings, paths: list[str], read_code: bool = F
     inferred = found.pop()
     if settings.keras_version is not None:
         return replace(settings, tf1=inferred.tf1, read_project=True)
-    evidence = inferred.evidence or (("nothing in the project says which Keras it runs",) if read_code else
+    evidence = inferred.evidence or (("neither the project's pins nor its code settle which Keras it runs",) if read_code else
                                      ("not declared: read from the project's code where a finding depends on it",))
     return replace(settings, keras_version=inferred.version, tf1=inferred.tf1, keras_evidence=evidence,
                    read_project=True)

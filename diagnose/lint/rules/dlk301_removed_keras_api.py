@@ -145,6 +145,6 @@ class RemovedKerasApi(Rule):
             if call.keras_version == 3:
                 yield Report(call.node, problem + fix, fix=keras3_fix(call, facts.lines, SAFE))
             else:
-                yield Report(call.node, f"if this runs on Keras 3: {problem}{fix} (nothing in the project says "
-                                        "which Keras it runs; pin it or set `keras-version`)", Severity.WARNING,
+                yield Report(call.node, f"if this runs on Keras 3: {problem}{fix} (neither the project's pins nor "
+                                        "its code settle which Keras it runs; pin it or set `keras-version`)", Severity.WARNING,
                              keras3_fix(call, facts.lines, UNSAFE))
