@@ -83,6 +83,17 @@ def test_a_plain_folder_named_like_a_library_holds_the_project_s_scripts(tmp_pat
     assert Project(str(tmp_path), ()).locate(".utils.batches", script) is None  # a copy of the library
 
 
+def test_a_sub_package_named_like_a_library_is_the_project_s_own(tmp_path: Path) -> None:
+    """``mltu/tensorflow/`` is imported as ``mltu.tensorflow``: the project's code, not a copy of TensorFlow."""
+    (tmp_path / "mltu" / "tensorflow").mkdir(parents=True)
+    for package in ("mltu", "mltu/tensorflow"):
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "mltu" / "tensorflow" / "data.py").write_text("class Provider:\n    pass\n")
+    script = str(tmp_path / "train.py")
+    assert Project(str(tmp_path), ()).locate("mltu.tensorflow.data.Provider", script) \
+        == (str(tmp_path / "mltu" / "tensorflow" / "data.py"), ["Provider"])
+
+
 def test_a_tree_without_a_project_marker_is_rooted_where_the_check_runs(tmp_path: Path) -> None:
     """No .git, pyproject or requirements anywhere (an exported snapshot): as in ruff, the directory the
     check runs in is the project root, so `from lib import data` in lib/train.py finds lib/data.py."""

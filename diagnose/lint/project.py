@@ -326,12 +326,16 @@ class Project:
         return (found[0], list(found[1])) if found is not None else None
 
     def _in_vendored_library(self, path: str) -> bool:
-        """Whether a project file lies in a copy of a library the rules model (a package ``keras/`` with its
-        ``__init__.py``): its source is modelled, not walked. A plain folder named ``keras/`` holding the
-        project's scripts is the project's own code."""
-        parts = path[len(self.root):].strip(os.sep).split(os.sep)[:-1]
-        return any(part in MODELLED_ROOTS and os.path.isfile(os.path.join(self.root, *parts[:i + 1], "__init__.py"))
-                   for i, part in enumerate(parts))
+        """Whether a project file lies in a copy of a library the rules model: a package ``keras/`` (with its
+        ``__init__.py``) right under a package root, imported as ``keras``. Its source is modelled, not walked.
+        A plain folder named ``keras/`` holding the project's scripts, or the project's own sub-package
+        ``mltu/tensorflow/`` (imported as ``mltu.tensorflow``), is the project's code."""
+        for root in {self.root, *self.package_roots}:
+            if path.startswith(root + os.sep):
+                top = path[len(root) + 1:].split(os.sep)[0]
+                if top in MODELLED_ROOTS and os.path.isfile(os.path.join(root, top, "__init__.py")):
+                    return True
+        return False
 
     def _locate(self, qualname: str, importer: str | None) -> tuple[str, list[str]] | None:
         level = len(qualname) - len(qualname.lstrip("."))

@@ -15,7 +15,7 @@ from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multi
 from diagnose.lint.scopes import parent_map
 from diagnose.lint.values import Kind
 
-PROCESS_FED = {Kind.GENERATOR, Kind.DATASET, Kind.KERAS_ITERATOR}  # data Keras 2 reads through its enqueuers
+PROCESS_FED = {Kind.DATASET, Kind.KERAS_ITERATOR}  # data Keras 2 hands to worker processes it starts
 
 KEPT = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 GUARD = 'if __name__ == "__main__":'
@@ -70,7 +70,7 @@ class MissingMainGuard(Rule):
     ## What it does
     Finds a `Pool`, `Process`, `ProcessPoolExecutor` or `Manager` created (or started) at import time: at module level (or in
     a function called at module level) outside `if __name__ == "__main__":`; also Keras 2 / tf_keras worker
-    processes started there (`fit`/`predict`/`*_generator` or a `GeneratorEnqueuer` with
+    processes started there (`fit`/`predict`/`*_generator` or an enqueuer fed a `Sequence`, with
     `use_multiprocessing=True`).
 
     ## Why is this bad?
@@ -141,10 +141,11 @@ class MissingMainGuard(Rule):
 
 
 def _fed_by_workers(call: KerasCall) -> bool:
-    """Whether Keras feeds this call from worker processes: an enqueuer or a ``*_generator`` method always
-    does; ``fit``/``predict``/``evaluate`` only for a generator or a ``Sequence`` (arrays and ``tf.data``
-    need no worker)."""
-    return "Enqueuer" in call.method or call.method.endswith("_generator") or call.data.kind in PROCESS_FED
+    """Whether Keras starts worker processes that import the script for this call: only for a ``Sequence``
+    (or a Keras iterator), which pickles to them; arrays and ``tf.data`` need no worker, and a plain
+    generator cannot be pickled, so under spawn the call fails in the parent before any worker starts
+    (measured with tf_keras: ``TypeError: cannot pickle 'generator' object``; DLK302 is its fork hazard)."""
+    return call.data.kind in PROCESS_FED
 
 
 def _no_workers(keywords: dict[str, ast.expr]) -> bool:
