@@ -286,6 +286,18 @@ class LibraryCalls:
         if spawn is not None and not self.in_child:
             spawn.import_time = self.import_time
 
+    def forks_now(self, process: Value) -> None:
+        """``Process.start()``, an executor's first task, or any task of a pool that replaces its workers
+        (``maxtasksperchild``): the moment a fork really happens."""
+        if process.started and not process.reforks or self.in_child:
+            return
+        process.started = True
+        if self.tf_started is None:
+            return
+        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+        if spawn is not None and spawn.tf_started is None:
+            spawn.tf_started = self.tf_started
+
     def model_call(self, node: ast.Call, receiver: Value, attr: str, args: list[Value]) -> Value:
         if receiver.kind is Kind.MODEL and attr in MODEL_RUNTIME_METHODS:
             self.start_tf(node, f"model.{attr}() ran")

@@ -21,7 +21,7 @@ from diagnose.lint.bindings import Bindings
 from diagnose.lint.branches import Branches
 from diagnose.lint.callbacks import Callbacks
 from diagnose.lint.classes import ClassCalls
-from diagnose.lint.events import Condition, Event, Origin, Spawn, TfStart
+from diagnose.lint.events import Condition, Event, Origin, TfStart
 from diagnose.lint.expressions import Expressions
 from diagnose.lint.frame import Frame
 from diagnose.lint.functions import FunctionWalks, qualified
@@ -124,17 +124,6 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         if self.tf_started is None or self.tf_started.assumed and not started.assumed:
             self.tf_started = started
 
-    def forks_now(self, process: Value) -> None:
-        """``Process.start()``, an executor's first task, or any task of a pool that replaces its workers
-        (``maxtasksperchild``): the moment a fork really happens."""
-        if process.started and not process.reforks or self.in_child:
-            return
-        process.started = True
-        if self.tf_started is None:
-            return
-        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
-        if spawn is not None and spawn.tf_started is None:
-            spawn.tf_started = self.tf_started
 
 
 def walk_module(index: ModuleIndex, default_start_method: str, keras_version: int | None,
