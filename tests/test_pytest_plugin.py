@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 from harness_support import TAG_ENV, tagged
@@ -147,19 +148,23 @@ class Session:
 
 
 def run_pytest(directory: Path, *args: str) -> Session:
-    """``pytest`` on ``directory`` in a subprocess, its tag in every process's environment."""
+    """``pytest`` on ``directory`` in a subprocess, its tag in every process's environment. Its output
+    goes to a file, not a pipe: a pipe's reader waits until every process holding its write end is
+    gone, so a process the run left behind (a forked child inherits pytest's saved stdout and stderr)
+    would hold this call until its timeout instead of failing the test's survivors check."""
     tag = f"predlint-test-{uuid.uuid4().hex}"
     junit = directory / "junit.xml"
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args],
-            cwd=directory, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env={**os.environ, TAG_ENV: tag},
-        )
-    except subprocess.TimeoutExpired:  # the guard failed: leave nothing of the run behind
-        for pid in tagged(tag):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        raise
+    log = directory / "pytest-output.txt"
+    with log.open("wb") as sink:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args],
+                cwd=directory, stdout=sink, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S,
+                env={**os.environ, TAG_ENV: tag},
+            )
+        except subprocess.TimeoutExpired:  # the guard failed: leave nothing of the run behind
+            kill_tagged(tag)
+            raise
     outcomes, failures = {}, {}
     for case in ElementTree.parse(junit).iter("testcase") if junit.exists() else []:
         failed = case.find("failure")
@@ -167,7 +172,28 @@ def run_pytest(directory: Path, *args: str) -> Session:
         outcomes[case.get("name")] = "passed" if failed is None else {"failure": "failed"}.get(failed.tag, "error")
         if failed is not None:
             failures[case.get("name")] = failed.text or ""
-    return Session(done.returncode, outcomes, failures, done.stdout + done.stderr, tag)
+    return Session(done.returncode, outcomes, failures, log.read_text(errors="replace"), tag)
+
+
+def kill_tagged(tag: str) -> None:
+    for pid in tagged(tag):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def survivors(session: Session, grace_s: float = 10.0) -> list[str]:
+    """The run's processes still alive ``grace_s`` after pytest exited (a helper such as the resource
+    tracker ends on its own a moment after pytest), each with its command line; they are then killed."""
+    deadline = time.monotonic() + grace_s
+    while (left := tagged(session.tag)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    described = []
+    for pid in left:
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            described.append(f"{pid} (parent {process.ppid()}, {process.status()}): {' '.join(process.cmdline())}")
+    kill_tagged(session.tag)
+    return described
 
 
 EXPECTED = {
@@ -216,7 +242,7 @@ def test_failure_names_the_cause_line_and_shows_worker_stacks(hangs: Session) ->
 
 
 def test_no_process_of_the_session_survives(hangs: Session) -> None:
-    assert tagged(hangs.tag) == []
+    assert survivors(hangs) == []
 
 
 def test_each_xdist_worker_guards_its_tests(tmp_path: Path) -> None:
@@ -224,7 +250,7 @@ def test_each_xdist_worker_guards_its_tests(tmp_path: Path) -> None:
     session = run_pytest(tmp_path, "-n", "2", "--hang-timeout", str(QUIET_S))
     assert session.outcomes == EXPECTED, session.output[-3000:]
     assert "hung: join before drain; DLK401" in session.failures["test_join_before_drain"]
-    assert tagged(session.tag) == []
+    assert survivors(session) == []
 
 
 def test_teardown_hang_sleep_cap_and_off_without_a_limit(tmp_path: Path) -> None:
@@ -241,7 +267,7 @@ def test_teardown_hang_sleep_cap_and_off_without_a_limit(tmp_path: Path) -> None
     assert "hint: every thread was in time.sleep" in session.failures["test_guarded_sleep"]
     capped = session.failures["test_busy_past_the_cap"]
     assert capped.startswith("predlint hang guard (call): timeout: still making progress when --hang-cap (1 s)")
-    assert tagged(session.tag) == []
+    assert survivors(session) == []
 
 
 def test_bad_limit_is_one_line(tmp_path: Path) -> None:
@@ -272,3 +298,22 @@ def test_pytest_reads_its_own_threads_without_ptrace() -> None:
     assert waiting.os_thread_id == waiter.native_id and waiting.state == "S"
     main = next(iter(threads.values()))
     assert main.os_thread_id == os.getpid() and main.frames[0].short_name == "with_own_frames"
+
+
+def test_a_child_started_in_the_tests_first_clock_tick_is_the_tests() -> None:
+    """/proc keeps a process's start time in clock ticks (10 ms), rounded down: a child started a few
+    ms after the test began reads as started before it. It must still be the test's, or the guard
+    neither watches nor kills it (a forked child blocked on its queue then outlived the session,
+    holding the output pipes of ``test_each_xdist_worker_guards_its_tests`` open)."""
+    from diagnose.harness.hang_guard import _children_before
+
+    children = []
+    try:
+        for _ in range(5):
+            began = psutil.boot_time() + time.clock_gettime(time.CLOCK_BOOTTIME)  # now, on psutil's clock
+            children.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
+            assert children[-1].pid not in _children_before(began)
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()

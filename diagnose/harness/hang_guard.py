@@ -39,6 +39,8 @@ from diagnose.harness.watchdog import SAMPLE_INTERVAL_S, TAIL_BYTES, ProgressClo
 
 POOL_STOP_S = 3.0
 _STDIO = (1, 2)
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")  # the resolution of a process's start time in /proc
+_FLOAT_SLACK_S = 0.001
 
 
 @dataclass
@@ -200,11 +202,15 @@ def _thread_start() -> float:
 
 
 def _children_before(moment: float) -> list[int]:
-    """The pytest process's descendants that started before ``moment``: not the test's."""
+    """The pytest process's descendants that started a whole clock tick before ``moment`` (on
+    psutil's clock): not the test's. The kernel keeps a start time in ticks (10 ms), rounded down, so
+    a child forked a few ms after the test began can read as started before it; such a child must
+    stay the test's, or the guard neither watches nor kills it (a forked child blocked writing its
+    queue then outlives the session, holding pytest's output pipes open)."""
     older = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.create_time() < moment:
+            if child.create_time() < moment - _TICK_S - _FLOAT_SLACK_S:
                 older.append(child.pid)
         except psutil.Error:
             continue
