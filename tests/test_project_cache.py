@@ -4,6 +4,7 @@ so editing ``models.py`` makes ``run.py``'s finding appear and disappear, warm (
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -103,41 +104,19 @@ def test_each_rule_names_only_the_places_its_finding_rests_on(tmp_path: Path) ->
     assert "predict" not in by_code["DLK501"]["message"] and "loaded" not in by_code["DLK501"]["message"]
 
 
-PIPELINE = """\
-import multiprocessing
-
-from tensorflow import keras
-
-
-def predict(path):
-    return keras.models.load_model(path).predict([[0.0]])
-
-
-def run(paths):
-    model = keras.models.load_model("model.keras")
-    print(model.predict([[0.0]]))
-    with multiprocessing.Pool(2) as pool:
-        return pool.map(predict, paths)
-"""
-ENTRY = """\
-import multiprocessing
-
-import pipeline
-
-if __name__ == "__main__":
-    multiprocessing.set_start_method({method!r}, force=True)
-    pipeline.run(["a.keras"])
-"""
+SPAWN_IN_ENTRY = Path(__file__).parent.parent / "fixtures" / "projects" / "xmod_spawn_in_entry"
 
 
 def test_editing_the_entry_script_s_start_method_recomputes_the_module_it_calls(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n")
-    (tmp_path / "pipeline.py").write_text(PIPELINE)
-    (tmp_path / "entry.py").write_text(ENTRY.format(method="spawn"))
+    """The fixture whose entry script sets spawn, edited to fork and back."""
+    shutil.copytree(SPAWN_IN_ENTRY, tmp_path, dirs_exist_ok=True)
+    spawning = (tmp_path / "entry.py").read_text()
+    forking = spawning.replace('set_start_method("spawn"', 'set_start_method("fork"')
+    assert forking != spawning
     cache = ["--cache-dir", str(tmp_path / "cache")]
     assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == []
-    (tmp_path / "entry.py").write_text(ENTRY.format(method="fork"))
-    hazard = [("pipeline.py", 13, "DLK201")]
+    (tmp_path / "entry.py").write_text(forking)
+    hazard = [("pipeline.py", 15, "DLK201")]
     assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == hazard
-    (tmp_path / "entry.py").write_text(ENTRY.format(method="spawn"))
+    (tmp_path / "entry.py").write_text(spawning)
     assert findings(tmp_path, *cache) == []
