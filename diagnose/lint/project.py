@@ -192,7 +192,7 @@ class Project:
                     if located is None or located[0] == path or located[0] in read:
                         continue
                     read.append(located[0])
-                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in _generator_functions(located[0])):
+                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in self.generator_functions(located[0])):
                         self.picking[key] = (True, ())
                         break
                 else:
