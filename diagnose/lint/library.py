@@ -261,7 +261,7 @@ class LibraryCalls:
             receiver.terminated = True
         if kind is Kind.PROCESS and attr == "join":
             self.record(Join, node, process=receiver, after_terminate=receiver.terminated)
-            spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is receiver), None)
+            spawn = self.spawn_of(receiver)
             if spawn is not None and any(spawn.loop is loop for loop in self.loops):
                 spawn.loop = None  # joined in the loop that made it: one process at a time
         if kind in (Kind.MP_QUEUE, Kind.JOINABLE_QUEUE, Kind.THREAD_QUEUE, Kind.UNKNOWN) and attr in QUEUE_METHODS:
@@ -280,9 +280,13 @@ class LibraryCalls:
             return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
         return UNKNOWN
 
+    def spawn_of(self, process: Value) -> Spawn | None:
+        """The event that made a process, pool or executor value (the latest, if it was made again)."""
+        return next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+
     def started_at(self, process: Value) -> None:
         """A ``Process`` forks at ``start()``, not where it is constructed: import time is decided there."""
-        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+        spawn = self.spawn_of(process)
         if spawn is not None and not self.in_child:
             spawn.import_time = self.import_time
 
@@ -294,7 +298,7 @@ class LibraryCalls:
         process.started = True
         if self.tf_started is None:
             return
-        spawn = next((e for e in reversed(self.events) if isinstance(e, Spawn) and e.value is process), None)
+        spawn = self.spawn_of(process)
         if spawn is not None and spawn.tf_started is None:
             spawn.tf_started = self.tf_started
 

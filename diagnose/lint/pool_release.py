@@ -7,8 +7,10 @@ import ast
 from collections.abc import Iterator
 
 from diagnose.lint.index import own_nodes
+from diagnose.lint.names import dotted
 from diagnose.lint.rule import ModuleFacts
 from diagnose.lint.scopes import enclosing_scope, parent_map
+from diagnose.lint.syntax import EXIT_CALLS
 
 RELEASE = {"close", "terminate", "__exit__", "shutdown"}
 LAZY_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
@@ -96,8 +98,7 @@ def _completes(body: list[ast.stmt]) -> bool:
     last = body[-1]
     if isinstance(last, ast.Raise):
         return False
-    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and \
-            ast.unparse(last.value.func) in ("sys.exit", "exit", "quit", "os._exit"):
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and dotted(last.value.func) in EXIT_CALLS:
         return False
     if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and bool(last.test.value):
         return any(isinstance(n, ast.Return) for n in own_nodes(last)) or _breaks(last.body)

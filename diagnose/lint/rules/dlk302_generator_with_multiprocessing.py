@@ -14,9 +14,14 @@ def uses_multiprocessing(keywords: dict[str, ast.expr]) -> bool:
     return isinstance(flag, ast.Constant) and flag.value is True
 
 
+def workers_given(keywords: dict[str, ast.expr]) -> ast.expr | None:
+    """The worker count a Keras call is given (``nb_worker`` in Keras 1), if any."""
+    return keywords.get("workers", keywords.get("nb_worker"))
+
+
 def several_workers(keywords: dict[str, ast.expr]) -> bool:
     """``workers`` > 1, or a value that cannot be read statically."""
-    workers = keywords.get("workers", keywords.get("nb_worker"))
+    workers = workers_given(keywords)
     if workers is None:
         return False
     return not isinstance(workers, ast.Constant) or not isinstance(workers.value, int) or workers.value > 1

@@ -11,7 +11,7 @@ from diagnose.lint.fix.build import insert
 from diagnose.lint.fix.indent import indent
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.rule import PROCESS_PLACE, ModuleFacts, Report, Rule
-from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing
+from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing, workers_given
 from diagnose.lint.scopes import parent_map
 from diagnose.lint.values import Kind
 
@@ -150,5 +150,5 @@ def _fed_by_workers(call: KerasCall) -> bool:
 
 def _no_workers(keywords: dict[str, ast.expr]) -> bool:
     """``workers=0``: Keras runs the data in the calling thread, with no process."""
-    workers = keywords.get("workers", keywords.get("nb_worker"))
+    workers = workers_given(keywords)
     return isinstance(workers, ast.Constant) and workers.value == 0
