@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -50,7 +51,8 @@ def expected_markers(path: Path) -> set[tuple[int, str]]:
     return out
 
 
-def predlint(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real ``predlint`` command (as ``python -m diagnose``)."""
+def predlint(*args: str, cwd: Path | None = None, timeout: float = 120,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``predlint`` command (as ``python -m diagnose``), with ``env`` added to this environment."""
     return subprocess.run([sys.executable, "-m", "diagnose", *args], cwd=cwd or ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})

@@ -115,7 +115,8 @@ def run_lint_bench(paths: list[str], args: argparse.Namespace) -> int:
     table = Table(title=f"{len(files)} files, {lines:,} lines, {os.cpu_count()} cores; best of {ROUNDS} runs")
     ratio = "÷ ruff" if ruff else "÷ predlint"
     for column in ("tool", "wall (s)", f"wall {ratio}", "CPU (s)", f"CPU {ratio}"):
-        table.add_column(column, justify="right" if column != "tool" else "left")
+        tool = column == "tool"  # a narrow terminal wraps the headers and numbers, never a tool's name
+        table.add_column(column, justify="left" if tool else "right", no_wrap=tool, overflow="fold")
     for name, (seconds, cpu) in timings.items():
         table.add_row(name, f"{seconds:.2f}", f"{seconds / base[0]:.2f}", f"{cpu:.2f}", f"{cpu / base[1]:.2f}")
     console = Console()
