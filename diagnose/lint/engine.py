@@ -221,8 +221,8 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
             else:
                 end_row = getattr(node, "end_lineno", None) or row
                 end_col = char_column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
-            found = places(node, facts, walker.relocated, rule_cls.related_places) \
-                if project is not None and rule_cls.code in FOLLOWS_CALLS else []
+            found = [*report.places, *(places(node, facts, walker.relocated, rule_cls.related_places)
+                                        if project is not None and rule_cls.code in FOLLOWS_CALLS else [])]
             if walker.relocated and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code,
                                                    settings):
                 continue  # the module where it happens reports it there

@@ -76,6 +76,14 @@ class Spawn(Event):
 
 
 @dataclass
+class Returned(Event):
+    """A call in the checked module returned a pool that the function it called made (a factory): the pool
+    is the caller's, judged where the call's result goes."""
+
+    value: Value
+
+
+@dataclass
 class Submit(Event):
     """Work handed to a pool or executor: map/apply/submit and friends."""
 

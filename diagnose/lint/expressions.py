@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from diagnose.lint.events import Returned
 from diagnose.lint.names import dotted
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
@@ -130,6 +131,13 @@ class Expressions:
                 return Value(Kind.METHOD, node, base=base, attr=node.attr, info=method)
         return Value(Kind.METHOD, node, base=base, attr=node.attr)
 
+    def returned_pool(self, node: ast.Call, value: Value) -> Value:
+        """Record a pool that a called function of the project made and returned to a call of the checked
+        module (DLK502 judges it there)."""
+        if value.kind is Kind.POOL and value.node is not node and self.index is self.home:
+            self.record(Returned, node, value=value)
+        return value
+
     def call(self, node: ast.Call, discarded: bool = False) -> Value:
         callee = self.expr(node.func)
         args = [self.expr(a) for a in node.args]
@@ -143,11 +151,11 @@ class Expressions:
             self.library_callbacks(callee.qualname or "", args, kwargs)
             return self.call_ref(node, callee.qualname or "", args, kwargs)
         if callee.kind is Kind.METHOD:
-            return self.call_method(node, callee, args, kwargs, discarded)
+            return self.returned_pool(node, self.call_method(node, callee, args, kwargs, discarded))
         if callee.kind is Kind.FUNCTION and callee.info is not None:
             if callee.info.is_generator:
                 return Value(Kind.GENERATOR, node)
-            return self.enter(callee.info, args, kwargs, self_value=None, worker_of=None)
+            return self.returned_pool(node, self.enter(callee.info, args, kwargs, self_value=None, worker_of=None))
         if callee.kind is Kind.PARTIAL and callee.attr == "delayed":
             return Value(Kind.CONTAINER, node, items=[*args, *kwargs.values()])  # one joblib task's arguments
         if callee.kind is Kind.JOBLIB and args:

@@ -149,17 +149,28 @@ def _released_attribute(module: ast.AST, attr: str) -> bool:
 
 NEVER = "never"
 ONLY_ON_EXCEPTION = "only on exception"
+RETURNED = "returned"  # only handed to the caller by ``return``: judged where each call's result goes
+
+
+def _returns_it(parents: dict[ast.AST, ast.AST], scope: ast.AST, release: ast.AST, name: str) -> bool:
+    """Whether a release is the scope's own ``return name`` (the pool itself, not a container holding it)."""
+    return isinstance(release, ast.Return) and isinstance(release.value, ast.Name) and release.value.id == name \
+        and enclosing_scope(parents, release) is scope
 
 
 def pool_release(facts: ModuleFacts, call: ast.AST) -> str | None:
     """How the pool created by ``call`` ends: None when it is closed, managed by ``with`` or handed elsewhere;
     ``NEVER``; or ``ONLY_ON_EXCEPTION`` when every close of a local name is in an ``except`` handler whose
-    ``try`` can end normally. A name bound again counts only the closes between the two bindings."""
+    ``try`` can end normally; ``RETURNED`` when a function's only release of it is returning it (``return
+    Pool(n)``, ``return pool``): its callers own it. A name bound again counts only the closes between the
+    two bindings; a module global is the module's, closed anywhere in it (a getter returning it is not)."""
     parents = parent_map(facts.index.tree)
     parent = parents.get(call)
     while isinstance(parent, (ast.IfExp, ast.BoolOp)):  # `Pool(n) if n > 1 else None`: the name holds it
         parent = parents.get(parent)
-    if isinstance(parent, ast.withitem) or isinstance(parent, (ast.Return, ast.Call, ast.keyword, ast.Yield)):
+    if isinstance(parent, ast.Return):
+        return RETURNED
+    if isinstance(parent, (ast.withitem, ast.Call, ast.keyword, ast.Yield)):
         return None
     if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
@@ -175,6 +186,8 @@ def pool_release(facts: ModuleFacts, call: ast.AST) -> str | None:
                 releases = [r for r in _releases(scope, target.id) if _may_close(parents, scope, made, target.id, r)]
                 if not releases:
                     return NEVER
+                if all(_returns_it(parents, scope, r, target.id) for r in releases):
+                    return RETURNED
                 if all(_only_on_exception(parents, scope, made, r) for r in releases):
                     return ONLY_ON_EXCEPTION
                 return None

@@ -25,6 +25,7 @@ class Report:
     message: str
     severity: Severity | None = None
     fix: Fix | None = None
+    places: tuple = ()  # other places it rests on that the walk did not relocate: (events.Origin, what happened)
 
 
 @dataclass

@@ -5,12 +5,20 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.events import Origin, Returned, Spawn, Submit
 from diagnose.lint.finding import Severity
 from diagnose.lint.fix.build import between, end_of, insert, start_of
 from diagnose.lint.fix.indent import indent, indent_unit
 from diagnose.lint.fix.model import SAFE, UNSAFE, Fix
-from diagnose.lint.pool_release import LAZY_SCOPES, NEVER, ONLY_ON_EXCEPTION, block_of, pool_release
+from diagnose.lint.pool_release import (
+    LAZY_SCOPES,
+    NEVER,
+    ONLY_ON_EXCEPTION,
+    RELEASE,
+    RETURNED,
+    block_of,
+    pool_release,
+)
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.scopes import enclosing_scope, parent_map
 from diagnose.lint.syntax import forever_loops_without_exit
@@ -85,6 +93,52 @@ def with_block_fix(facts: ModuleFacts, call: ast.Call) -> Fix | None:
     return Fix(SAFE if eager else UNSAFE, f"manage the pool with `with {name}`: it ends with the block", tuple(edits))
 
 
+def _factory(facts: ModuleFacts, pool: ast.AST, origin: Origin | None) -> Origin | None:
+    """Where a pool that a called function made was made (in this module, or in the project module named by
+    ``origin``), when that function only returns it (``RETURNED``); None otherwise."""
+    made_in = facts
+    if origin is not None:
+        project = facts.index.project
+        module = project.load(origin.file) if project is not None and origin.file else None
+        if module is None:
+            return None
+        made_in = ModuleFacts(module.index, [], {})
+    parents = parent_map(made_in.index.tree)
+    if pool not in parents or pool_release(made_in, pool) != RETURNED:
+        return None
+    if origin is not None:
+        return origin
+    scope = enclosing_scope(parents, pool)
+    function = getattr(scope, "name", None)
+    if function is not None and isinstance(parents.get(scope), ast.ClassDef):
+        function = f"{parents[scope].name}.{function}"  # type: ignore[attr-defined]
+    project, path = facts.index.project, facts.index.path or ""
+    return Origin(project.display(path) if project is not None else path, pool.lineno,  # type: ignore[attr-defined]
+                  function, path)
+
+
+def _caller_verdict(facts: ModuleFacts, call: ast.Call) -> str | None:
+    """How the pool a call returned ends in the caller: as a pool made there when the call's result is bound
+    to a name, used (``factory().map(...)``) or dropped; None (quiet) when it is passed on in any other way
+    (returned again, stored in an attribute, a global or a container, handed to another function)."""
+    parents = parent_map(facts.index.tree)
+    parent = parents.get(call)
+    while isinstance(parent, (ast.IfExp, ast.BoolOp)):
+        parent = parents.get(parent)
+    if isinstance(parent, ast.Attribute):
+        return None if parent.attr in RELEASE else NEVER  # `factory().terminate` registered with atexit
+    if isinstance(parent, ast.Expr):
+        return NEVER
+    if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        scope = enclosing_scope(parents, call)
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and not isinstance(parents.get(parent), ast.ClassDef) \
+                and not any(isinstance(n, ast.Global) and targets[0].id in n.names for n in ast.walk(scope)):
+            verdict = pool_release(facts, call)
+            return verdict if verdict in (NEVER, ONLY_ON_EXCEPTION) else None
+    return None
+
+
 class PoolNeverClosed(Rule):
     """
     ## What it does
@@ -94,7 +148,12 @@ class PoolNeverClosed(Rule):
     counts only the closes between that binding and the next one. A pool closed only in an `except`
     handler (`except KeyboardInterrupt: pool.terminate()`) is reported too: when the `try` ends
     normally it stays open. Not when the `try` cannot end normally (it waits in `while True:` for
-    Ctrl-C) or the pool runs a task that never returns (only `terminate()` can end it).
+    Ctrl-C) or the pool runs a task that never returns (only `terminate()` can end it). A pool that a
+    function only makes and returns (a factory, in this module or another of the project) is judged at
+    each call that receives it, as a pool made there, and reported at that call, naming where the pool
+    was made; a caller that passes it on (returns it, stores it in an attribute, a global or a container,
+    hands it to another function) is not judged. A pool kept in a module global is the module's: closed
+    anywhere in the module, or reported where it is made.
 
     ## Why is this bad?
     An unclosed pool keeps its worker processes (and whatever memory they hold: a model, GPU memory)
@@ -145,6 +204,8 @@ class PoolNeverClosed(Rule):
                 continue
             seen.add(event.node)
             verdict = pool_release(facts, event.node)
+            if verdict == RETURNED:
+                continue  # its callers own it: judged at each call below
             if verdict == NEVER:
                 yield Report(event.node, "pool is never closed: use `with Pool(...) as pool:` or call "
                                          "`close()`/`terminate()` and `join()` when done",
@@ -153,3 +214,29 @@ class PoolNeverClosed(Rule):
                 yield Report(event.node, "pool is closed only when an exception is raised (in `except`): on the "
                                          "normal path it is never closed; use `with Pool(...) as pool:` or close "
                                          "it in `finally`")
+        yield from self.check_callers(facts)
+
+    def check_callers(self, facts: ModuleFacts) -> Iterator[Report]:
+        """A pool that a function made and only returned (a factory), judged at each call in this module
+        that receives it as a pool made there would be; reported at the call, naming where it was made."""
+        seen: set[ast.AST] = set()
+        for event in facts.of(Returned):
+            if event.node in seen or not isinstance(event.node, ast.Call):
+                continue
+            seen.add(event.node)
+            origin = _factory(facts, event.value.node, event.value.origin)
+            if origin is None:
+                continue
+            verdict = _caller_verdict(facts, event.node)
+            name = f"`{origin.function}()`" if origin.function else "the called function"
+            where = origin.place() if event.value.origin is not None else \
+                f"line {origin.line}" + (f" by {origin.function}()" if origin.function else "")
+            place = ((origin, f"pool created at {where}"),)
+            if verdict == NEVER:
+                yield Report(event.node, f"pool returned by {name} is never closed here: use `with` on it or call "
+                                         "`close()`/`terminate()` and `join()` when done",
+                             fix=with_block_fix(facts, event.node), places=place)
+            elif verdict == ONLY_ON_EXCEPTION and not _runs_endless_task(facts, event.value):
+                yield Report(event.node, f"pool returned by {name} is closed only when an exception is raised (in "
+                                         "`except`): on the normal path it is never closed; use `with` on it or "
+                                         "close it in `finally`", places=place)
