@@ -12,7 +12,7 @@ from diagnose.lint.events import Condition, TfStart
 from diagnose.lint.frame import Frame
 from diagnose.lint.index import own_nodes
 from diagnose.lint.static_truth import invariant
-from diagnose.lint.values import UNKNOWN, Kind, Value
+from diagnose.lint.values import UNKNOWN, Kind, Value, is_none
 
 PROCESS_OVER_THREAD = {Kind.POOL: Kind.THREAD_POOL, Kind.EXECUTOR: Kind.THREAD_EXECUTOR}
 
@@ -28,6 +28,11 @@ def _merge(paths: list[dict[str, Value]]) -> dict[str, Value]:
         if len(kinds) == 1:
             same = all(v.literal == values[0].literal for v in values)
             merged[name] = values[0] if same else UNKNOWN  # a number that differs by path is not known
+            continue
+        model = next((v for v in values if v.kind is Kind.MODEL), None)
+        if model is not None and kinds == {Kind.MODEL, Kind.UNKNOWN} \
+                and all(v.kind is Kind.MODEL or v is UNBOUND or is_none(v) for v in values):
+            merged[name] = model  # ``self.model = None`` then a model on one branch: set when it is used
             continue
         process = next((v for v in values if v.kind in PROCESS_OVER_THREAD), None)
         if process is not None and kinds <= {process.kind, PROCESS_OVER_THREAD[process.kind]}:

@@ -100,8 +100,28 @@ class FunctionWalks:
         try:
             self_value = func.base if func.kind is Kind.METHOD else None
             self.enter(info, args, keywords or {}, self_value=self_value, worker_of=boundary)
+            if self.tf_started is not None and boundary is not None:
+                boundary.worker_ran_tf = True
         finally:
             self.tf_started, self.in_child, self.start_method, self.import_time = saved
+
+    def walk_generator(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value],
+                       self_value: Value | None) -> None:
+        """A generator function of the project called with known values: its body runs when the generator is
+        iterated (by a ``for``, ``next`` or Keras's ``fit_generator``), here walked once with them bound, so that
+        a process it starts sees what it is handed (``self.net`` of the object whose method made it). What it
+        would start of the TF runtime is not carried to the code after the call: iteration comes later, if at
+        all. Walked once per object (``self.a = self.batches(); self.b = self.batches()`` runs the same code
+        on the same object)."""
+        key = (id(info.node), id(self_value))
+        if key in self.generators_walked:
+            return
+        self.generators_walked[key] = self_value
+        saved = self.tf_started
+        try:
+            self.enter(info, args, kwargs, self_value=self_value, worker_of=None)
+        finally:
+            self.tf_started = saved
 
     def walk_unused_class(self, cls) -> None:
         """Walk the methods nobody called on one instance: ``__init__`` first, so ``self.model`` and

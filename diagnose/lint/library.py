@@ -275,6 +275,7 @@ class LibraryCalls:
             for value in args[-1:]:
                 receiver.items.extend(value.items if attr == "extend" else [value])
         if kind is Kind.INSTANCE and method.info is not None and method.info.is_generator:
+            self.walk_generator(method.info, args, kwargs, receiver)
             return Value(Kind.GENERATOR, node)
         if kind is Kind.INSTANCE and method.info is not None:
             return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)

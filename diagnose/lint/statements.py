@@ -38,6 +38,8 @@ class Statements:
     def statement(self, stmt: ast.stmt) -> None:  # noqa: C901 - a dispatch table
         if isinstance(stmt, ast.Assign):
             value = self.expr(stmt.value)
+            if isinstance(stmt.value, ast.Constant) and stmt.value.value is None:
+                value = Value(Kind.UNKNOWN, stmt.value)  # not made yet: a model set on one branch is the model
             for target in stmt.targets:
                 self.bind(target, value)
                 if isinstance(target, ast.Attribute) and target.attr == "daemon":

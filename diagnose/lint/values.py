@@ -61,6 +61,7 @@ class Value:
     terminated: bool = False  # PROCESS: terminate()/kill() was called
     started: bool = False  # PROCESS/EXECUTOR: start() or a first task forked its processes
     reforks: bool = False  # POOL(maxtasksperchild=N): forks fresh workers while tasks run
+    worker_ran_tf: bool = False  # PROCESS/POOL/EXECUTOR: walking a worker it runs started the TF runtime there
     literal: object = None  # UNKNOWN kind holding a number or bool written in the code (``workers = 1``)
     origin: Any = None  # events.Origin: made in another module of the project, returned from there
 
@@ -85,6 +86,20 @@ class Value:
 
 
 UNKNOWN = Value(Kind.UNKNOWN)
+
+
+def is_none(value: Value) -> bool:
+    """A ``None`` the code wrote (``self.model = None``: a value not made yet)."""
+    return value.kind is Kind.UNKNOWN and isinstance(value.node, ast.Constant) and value.node.value is None
+
+
+def held_models(handed: list[Value]) -> tuple[list[Value], list[Value]]:
+    """The models among handed values (as :func:`handed_over` lists them), split into those handed as such
+    and those only held by an object of a project class that is handed (``args=(self.net,)`` where
+    ``self.net.model`` is the model): such an object is used by its own methods, which need not touch it."""
+    held = {id(inner) for value in handed if value.kind is Kind.INSTANCE for inner in value.flatten()[1:]}
+    models = [value for value in handed if value.kind is Kind.MODEL]
+    return [m for m in models if id(m) not in held], [m for m in models if id(m) in held]
 
 
 def handed_over(values: list[Value]) -> list[Value]:

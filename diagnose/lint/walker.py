@@ -58,6 +58,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.active: list[ast.AST] = []
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
+        self.generators_walked: dict[tuple[int, int], Value | None] = {}  # (generator, its object): walked once
         self.journals: list[tuple[dict[str, Value], dict[str, Value]]] = []  # open branches' first writes
         self.open_branches: list[list[tuple[dict[str, Value], dict[str, Value]]]] = []  # each open if's journals
         self.home_frame = self.module

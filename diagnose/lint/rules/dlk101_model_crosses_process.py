@@ -5,7 +5,9 @@ from collections.abc import Iterator
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind
+from diagnose.lint.values import Kind, Value, held_models
+
+PICKLING_HOOKS = ("__getstate__", "__reduce__", "__reduce_ex__")
 
 
 class ModelCrossesProcess(Rule):
@@ -13,7 +15,11 @@ class ModelCrossesProcess(Rule):
     ## What it does
     Finds a Keras/TensorFlow model handed across a process boundary: in `Process(args=...)`, a pool's
     `initargs`, or the arguments of `Pool.map`/`apply_async`/`executor.submit` (directly, in a list,
-    a tuple, `zip`, `[model] * n`, `itertools.repeat` or through `functools.partial`).
+    a tuple, `zip`, `[model] * n`, `itertools.repeat` or through `functools.partial`). An object of the
+    project's own classes that holds a model (`args=(self.net,)` where `self.net.model` is one) counts
+    when it is pickled (spawn/forkserver, unless its class defines `__getstate__`/`__reduce__`) or when the
+    forked worker runs the model through it; a forked worker that only calls its Python methods inherits the
+    model untouched.
 
     ## Why is this bad?
     Under the `fork` start method the child inherits a TensorFlow runtime whose thread pools did not
@@ -66,15 +72,31 @@ class ModelCrossesProcess(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
-            if any(v.kind is Kind.MODEL for v in event.handed):
+            if self._crosses(event.handed, event.value, event.start_method, event.tf_started is not None):
                 how = "in `initargs`" if event.initializer is not None else "at creation"
                 yield self._report(event.node, event.start_method, event.tf_started is not None, how, per_task=False)
         for event in facts.of(Submit):
-            if any(v.kind is Kind.MODEL for v in event.handed):
-                pool = event.pool
-                forked_late = pool.start_method == "fork" and self._pool_forked_after_tf(facts, pool)
+            pool = event.pool
+            forked_late = pool.start_method == "fork" and self._pool_forked_after_tf(facts, pool)
+            if self._crosses(event.handed, pool, pool.start_method or "fork", forked_late):
                 yield self._report(event.node, pool.start_method or "fork", forked_late, f"to `{event.method}`",
                                    per_task=True)
+
+    @staticmethod
+    def _crosses(handed: list[Value], boundary: Value, start_method: str, forked_late: bool) -> bool:
+        """A model is handed as such; or an object of the project holding one is handed, and either the worker
+        runs TF after a fork from a started runtime (it hangs), or the object is pickled (spawn/forkserver) by
+        default (a class with ``__getstate__``/``__reduce__`` decides itself what is pickled). A forked child
+        that only runs the object's Python methods inherits the model untouched: nothing hangs."""
+        direct, held = held_models(handed)
+        if direct:
+            return True
+        if not held:
+            return False
+        if start_method == "fork":
+            return forked_late and boundary.worker_ran_tf
+        holders = [v for v in handed if v.kind is Kind.INSTANCE and any(m in v.flatten() for m in held)]
+        return any(not any(name in PICKLING_HOOKS for name in getattr(v.info, "methods", {})) for v in holders)
 
     @staticmethod
     def _pool_forked_after_tf(facts: ModuleFacts, pool) -> bool:

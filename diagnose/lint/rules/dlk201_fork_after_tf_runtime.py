@@ -12,7 +12,7 @@ from diagnose.lint.fix.imports import binding_import, module_reference
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.names import resolve
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind, Value
+from diagnose.lint.values import Kind, Value, held_models
 
 SPAWN = 'get_context("spawn")'
 
@@ -20,17 +20,24 @@ SPAWN = 'get_context("spawn")'
 def worker_reaches_tf(facts: ModuleFacts, spawn: Spawn) -> bool:
     """Whether the processes a Spawn creates run TF: their target, initializer or tasks touch TF/Keras or
     are handed a model."""
-    if spawn.api == "fork" or any(v.kind is Kind.MODEL for v in spawn.handed):
+    if spawn.api == "fork" or _model_used(spawn.handed, spawn.value):
         return True
     funcs: list[Value | None] = [spawn.target, spawn.initializer]
     if spawn.api == "manager" and spawn.target is not None:
         funcs.extend(spawn.target.items)  # the callables registered with the manager run in its server
     for submit in facts.of(Submit):
         if submit.pool is spawn.value:
-            if any(v.kind is Kind.MODEL for v in submit.handed):
+            if _model_used(submit.handed, spawn.value):
                 return True
             funcs.append(submit.func)
     return any(_func_reaches_tf(facts, f) for f in funcs)
+
+
+def _model_used(handed: list[Value], boundary: Value) -> bool:
+    """A model handed as such (the worker runs it), or one held by a handed object of the project whose
+    methods, as the worker calls them, run TF (an object only asked for its Python methods runs none)."""
+    direct, held = held_models(handed)
+    return bool(direct) or bool(held) and boundary.worker_ran_tf
 
 
 def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
