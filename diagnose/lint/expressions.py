@@ -154,6 +154,8 @@ class Expressions:
             return self.returned_pool(node, self.call_method(node, callee, args, kwargs, discarded))
         if callee.kind is Kind.FUNCTION and callee.info is not None:
             if callee.info.is_generator:
+                if any(value.kind is not Kind.UNKNOWN for value in [*args, *kwargs.values()]):
+                    self.walk_generator(callee.info, args, kwargs, None)  # what it is handed reaches its body
                 return Value(Kind.GENERATOR, node)
             return self.returned_pool(node, self.enter(callee.info, args, kwargs, self_value=None, worker_of=None))
         if callee.kind is Kind.PARTIAL and callee.attr == "delayed":
