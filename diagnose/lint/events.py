@@ -71,6 +71,7 @@ class Spawn(Event):
     import_time: bool
     conditions: tuple[Condition, ...] = ()  # the branches it was created in
     inherited: list[tuple[str, Value]] = field(default_factory=list)  # generators its worker reads as globals
+    attributes_read: list[Value] = field(default_factory=list)  # generators its worker reads from objects
     loop: ast.AST | None = None  # the loop or comprehension it was made in (several alive at once), unless
     # that loop also joins it (one after another)
 

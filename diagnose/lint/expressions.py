@@ -125,7 +125,10 @@ class Expressions:
             return self.read_global(f"{dotted(node.value)}.{node.attr}", value)
         if base.kind in (Kind.INSTANCE, Kind.DATASET, Kind.PROCESS, Kind.NAMESPACE):
             if node.attr in base.attrs:
-                return base.attrs[node.attr]
+                value = base.attrs[node.attr]
+                if self.attributes_read is not None and value.kind in (Kind.GENERATOR, Kind.KERAS_ITERATOR):
+                    self.attributes_read.append(value)  # a worker reads an object's generator
+                return value
             method = base.info.methods.get(node.attr) if base.info else None
             if method is not None:
                 return Value(Kind.METHOD, node, base=base, attr=node.attr, info=method)

@@ -228,14 +228,15 @@ class LibraryCalls:
                             tf_started=self.tf_started, import_time=self.import_time and not self.in_child,
                             conditions=tuple(self.conditions), loop=self.loops[-1] if self.loops else None)
         if target is not None:
-            saved = self.globals_read, self.child_globals
-            self.globals_read, self.child_globals = [], set()
+            saved = self.globals_read, self.child_globals, self.attributes_read
+            self.globals_read, self.child_globals, self.attributes_read = [], set(), []
             try:
                 self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
                                  value, keywords)
                 event.inherited = self.globals_read  # type: ignore[attr-defined]
+                event.attributes_read = self.attributes_read
             finally:
-                self.globals_read, self.child_globals = saved
+                self.globals_read, self.child_globals, self.attributes_read = saved
         if initializer is not None:
             self.walk_worker(initializer, init_handed, value)
         return value

@@ -86,6 +86,7 @@ class Value:
 
 
 UNKNOWN = Value(Kind.UNKNOWN)
+PICKLING_HOOKS = ("__getstate__", "__reduce__", "__reduce_ex__")
 
 
 def is_none(value: Value) -> bool:
@@ -93,13 +94,21 @@ def is_none(value: Value) -> bool:
     return value.kind is Kind.UNKNOWN and isinstance(value.node, ast.Constant) and value.node.value is None
 
 
-def held_models(handed: list[Value]) -> tuple[list[Value], list[Value]]:
-    """The models among handed values (as :func:`handed_over` lists them), split into those handed as such
-    and those only held by an object of a project class that is handed (``args=(self.net,)`` where
-    ``self.net.model`` is the model): such an object is used by its own methods, which need not touch it."""
+def held_models(handed: list[Value], kinds: frozenset[Kind] = frozenset({Kind.MODEL})) -> tuple[list[Value], list[Value]]:
+    """The values of ``kinds`` (models by default) among handed values (as :func:`handed_over` lists them),
+    split into those handed as such and those only held by an object of a project class that is handed
+    (``args=(self.net,)`` where ``self.net.model`` is the model): such an object is used by its own methods,
+    which need not touch it."""
     held = {id(inner) for value in handed if value.kind is Kind.INSTANCE for inner in value.flatten()[1:]}
-    models = [value for value in handed if value.kind is Kind.MODEL]
-    return [m for m in models if id(m) not in held], [m for m in models if id(m) in held]
+    found = [value for value in handed if value.kind in kinds]
+    return [v for v in found if id(v) not in held], [v for v in found if id(v) in held]
+
+
+def pickled_holders(handed: list[Value], held: list[Value]) -> list[Value]:
+    """The handed objects of project classes that hold one of ``held`` and are pickled as they are (their class
+    defines no ``__getstate__``/``__reduce__`` deciding what is pickled)."""
+    return [v for v in handed if v.kind is Kind.INSTANCE and any(m in v.flatten() for m in held)
+            and not any(name in PICKLING_HOOKS for name in getattr(v.info, "methods", {}))]
 
 
 def handed_over(values: list[Value]) -> list[Value]:

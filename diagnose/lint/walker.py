@@ -71,6 +71,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.conditions: list[Condition] = []  # the ``if`` branches being walked, outermost first
         self.loops: list[ast.AST] = []  # loops and comprehensions being walked, outermost first
         self.globals_read: list[tuple[str, Value]] | None = None  # a worker's reads of the parent's generators
+        self.attributes_read: list[Value] | None = None  # generators a worker reads from objects' attributes
         self.child_globals: set[str] = set()  # globals the worker being walked binds itself
 
     def run(self) -> list[Event]:

@@ -5,9 +5,7 @@ from collections.abc import Iterator
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind, Value, held_models
-
-PICKLING_HOOKS = ("__getstate__", "__reduce__", "__reduce_ex__")
+from diagnose.lint.values import Value, held_models, pickled_holders
 
 
 class ModelCrossesProcess(Rule):
@@ -95,8 +93,7 @@ class ModelCrossesProcess(Rule):
             return False
         if start_method == "fork":
             return forked_late and boundary.worker_ran_tf
-        holders = [v for v in handed if v.kind is Kind.INSTANCE and any(m in v.flatten() for m in held)]
-        return any(not any(name in PICKLING_HOOKS for name in getattr(v.info, "methods", {})) for v in holders)
+        return bool(pickled_holders(handed, held))
 
     @staticmethod
     def _pool_forked_after_tf(facts: ModuleFacts, pool) -> bool:

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind
+from diagnose.lint.values import Kind, Value, held_models, pickled_holders
 
-GENERATOR_KINDS = {Kind.GENERATOR, Kind.KERAS_ITERATOR}
+GENERATOR_KINDS = frozenset({Kind.GENERATOR, Kind.KERAS_ITERATOR})
 
 
 class GeneratorCrossesProcess(Rule):
@@ -16,7 +16,11 @@ class GeneratorCrossesProcess(Rule):
     worker as a task argument, an `initargs` entry or a `Process` argument. Passing a generator as
     the iterable the parent consumes, as in `pool.imap(f, batches())`, is fine and not reported.
     Also a generator the parent made and holds in a global that the target of several forked
-    processes reads (`next(gen)` in the worker, not passed to it).
+    processes reads (`next(gen)` in the worker, not passed to it). A generator held in an attribute of
+    a handed object of the project counts when the object is pickled (a pool task; a process under
+    spawn/forkserver, unless its class defines `__getstate__`/`__reduce__`) or when the forked
+    worker reads that attribute; a forked worker that only uses the object's other attributes
+    leaves the generator untouched.
 
     ## Why is this bad?
     Generators cannot be pickled: a pool raises `TypeError: cannot pickle 'generator' object` from
@@ -67,15 +71,29 @@ class GeneratorCrossesProcess(Rule):
     name = "generator-crosses-process"
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
-        handovers = [(e.node, e.handed) for e in facts.of(Spawn)] + [(e.node, e.handed) for e in facts.of(Submit)]
-        for node, handed in handovers:
-            generators = [v for v in handed if v.kind in GENERATOR_KINDS]
+        # a process's arguments are pickled unless it forks (then its worker may read them); a pool's tasks are
+        handovers = [(e.node, e.handed, e.start_method != "fork", e.attributes_read) for e in facts.of(Spawn)] + \
+                    [(e.node, e.handed, True, []) for e in facts.of(Submit)]
+        for node, handed, pickled, read in handovers:
+            generators = self._crossing(handed, pickled, read)
             if not generators:
                 continue
             what = "Keras data iterator" if generators[0].kind is Kind.KERAS_ITERATOR else "generator"
             yield Report(node, f"{what} handed to a worker: it cannot be pickled (TypeError) and forked copies "
                                "replay the same items; keep it in the parent and send its batches")
         yield from self._inherited(facts)
+
+    @staticmethod
+    def _crossing(handed: list[Value], pickled: bool, read: list[Value]) -> list[Value]:
+        """Generators handed as such, or held by a handed object of the project that is pickled (a pool task,
+        a process under spawn/forkserver; unless its class decides what is pickled) or, forked, whose worker
+        reads them from it. A forked worker that only runs the object's other methods leaves them untouched."""
+        direct, held = held_models(handed, GENERATOR_KINDS)
+        if direct or not held:
+            return direct
+        if pickled:
+            return held if pickled_holders(handed, held) else []
+        return [g for g in held if any(g is r for r in read)]
 
     @staticmethod
     def _inherited(facts: ModuleFacts) -> Iterator[Report]:
