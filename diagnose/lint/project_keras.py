@@ -1,7 +1,8 @@
 """Which Keras (and whether TF1) a project runs, from its own declarations and code.
 
 Order of trust: a pin in the project's requirement files (``requirements*.txt``, ``setup.py``,
-``setup.cfg``, ``pyproject.toml``, ``environment.yml``, ``Pipfile``), then the names its code uses
+``setup.cfg``, ``pyproject.toml``, ``environment.yml``, ``Pipfile``, Dockerfiles and their
+``tensorflow/tensorflow:X.Y`` base images), then the names its code uses
 (:mod:`diagnose.lint.keras_signals`: names Keras 3 or TF 2 do not have). When neither says, the version
 is unknown and rules that depend on it say what they assume.
 """
@@ -38,6 +39,9 @@ REQUIREMENT = re.compile(
     r"""(?<![\w.-])(?P<name>tensorflow(?:[-_](?:gpu|cpu))?|tf[-_]keras|keras(?:[-_](?:applications|preprocessing))?)
         (?![\w.-]) ["']?\s*(?:=\s*["'])?  # Pipfile / poetry: name = "spec"
         (?P<spec>(?:[<>=!~^]=?\s*[\d*][\w.*]*\s*,?\s*)*)""", re.VERBOSE | re.IGNORECASE)
+# ``FROM tensorflow/tensorflow:2.9.3-gpu``: the TF release a Docker image of the project runs
+DOCKER_TF_IMAGE = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(?:docker\.io/)?tensorflow/tensorflow:(\d+(?:\.\d+)+)",
+                             re.MULTILINE | re.IGNORECASE)
 PYTHON_REQUIRES = re.compile(r"""(?:python_requires|requires-python)\s*=\s*["']([^"']+)["']""")
 SPECIFIER = re.compile(r"([<>=!~^]=?)\s*(\d[\w.*]*)")
 COMMENT = re.compile(r"(?m)(?:^|(?<=\s))#.*$")  # a comment, not a URL fragment (``...#egg=``)
@@ -146,18 +150,27 @@ def _declarations(root: Path) -> list[Pin]:
             out.extend(_ci_pythons(text, relative.as_posix(), depth))
         if path.suffix in (".yml", ".yaml") and "dependencies:" not in text:
             continue  # only conda environment files declare packages
-        for match in REQUIREMENT.finditer(text):
-            name = match.group("name").lower().replace("_", "-")
-            spec = " ".join(match.group("spec").split()).rstrip(",")
+        for name, spec, written in _requirements(path, text):
             version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
             if version or tf1:
-                where = f"{relative.as_posix()}: {match.group('name')}{spec}"
+                where = f"{relative.as_posix()}: {written}"
                 out.append(Pin(version, f"{where} (Keras {version})" if version else where, tf1, depth))
         for spec in PYTHON_REQUIRES.findall(text):
             _, high = _bounds(spec, conda=False)
             if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
                 out.append(Pin(2, f"{relative.as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False, depth))
     return out
+
+
+def _requirements(path: Path, text: str):
+    """(package, version spec, as written) of each tensorflow / keras / tf_keras requirement in a file; in a
+    Dockerfile also the TF release of a ``tensorflow/tensorflow:X.Y`` base image."""
+    if path.name.startswith("Dockerfile"):
+        for tag in DOCKER_TF_IMAGE.findall(text):
+            yield "tensorflow", f"=={tag}", f"FROM tensorflow/tensorflow:{tag}"
+    for match in REQUIREMENT.finditer(text):
+        spec = " ".join(match.group("spec").split()).rstrip(",")
+        yield match.group("name").lower().replace("_", "-"), spec, f"{match.group('name')}{spec}"
 
 
 def _decoded(data: bytes) -> str:
