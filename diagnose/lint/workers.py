@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from diagnose.lint.events import Join, Spawn, Submit
 from diagnose.lint.index import FunctionInfo
 from diagnose.lint.names import resolve
@@ -20,26 +22,40 @@ def function_of(value: Value | None) -> FunctionInfo | None:
     return None
 
 
-def worker_functions(facts: ModuleFacts) -> list[FunctionInfo]:
+def is_process_run(info: FunctionInfo) -> bool:
+    """Whether a method is ``run`` of a ``multiprocessing.Process`` subclass (its own module reports it)."""
+    owner = info.owner
+    cls = owner.classes.get(info.class_name) if owner is not None and info.class_name else None
+    return info.name == "run" and cls is not None and any(
+        resolve(b, owner.imports) in PROCESS_BASES for b in cls.node.bases)
+
+
+def worker_functions(facts: ModuleFacts) -> list[tuple[FunctionInfo, ast.AST, bool]]:
     """Process targets, pool/executor task functions and ``run`` of ``multiprocessing.Process`` subclasses,
-    unless the parent stops them: it terminates their process or pool, or they are daemons it never joins."""
-    found: dict[int, FunctionInfo] = {}
+    unless the parent stops them: it terminates their process or pool, or they are daemons it never joins.
+    Each with the first node of this module that starts it (a ``run`` method: its class), and whether the
+    parent waits for it by itself (joins a process of it, or hands it to a pool) rather than only at exit."""
+    found: dict[int, tuple[FunctionInfo, ast.AST]] = {}
+    waited: set[int] = set()
     stopped: dict[int, bool] = {}
     joined = {id(join.process) for join in facts.of(Join)}
     for spawn in facts.of(Spawn):
         for value in (spawn.target,):  # an initializer that never returns is DLK405's
             info = function_of(value)
             if info is not None:
-                found[id(info)] = info
+                found.setdefault(id(info), (info, spawn.node))
+                if id(spawn.value) in joined:
+                    waited.add(id(info))
                 # a daemon is killed at exit, unless the parent joins it first; a terminated one is stopped
                 ends = (spawn.value.daemon and id(spawn.value) not in joined) or spawn.value.terminated
                 stopped[id(info)] = stopped.get(id(info), True) and ends
     for submit in facts.of(Submit):
         info = function_of(submit.func)
         if info is not None:
-            found[id(info)] = info
+            found.setdefault(id(info), (info, submit.node))
+            waited.add(id(info))
             stopped[id(info)] = stopped.get(id(info), True) and submit.pool.terminated
     for cls in facts.index.classes.values():
-        if any(resolve(b, facts.index.imports) in PROCESS_BASES for b in cls.node.bases) and "run" in cls.methods:
-            found[id(cls.methods["run"])] = cls.methods["run"]
-    return [info for key, info in found.items() if not stopped.get(key, False)]
+        if "run" in cls.methods and is_process_run(cls.methods["run"]):
+            found[id(cls.methods["run"])] = (cls.methods["run"], cls.node)
+    return [(*found[key], key in waited) for key in found if not stopped.get(key, False)]

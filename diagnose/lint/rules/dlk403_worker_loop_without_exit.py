@@ -3,10 +3,11 @@
 import ast
 from collections.abc import Iterator
 
+from diagnose.lint.events import Origin
 from diagnose.lint.index import own_nodes
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.syntax import forever_loops_without_exit, is_blocking_get
-from diagnose.lint.workers import worker_functions
+from diagnose.lint.workers import is_process_run, worker_functions
 
 
 class WorkerLoopWithoutExit(Rule):
@@ -68,11 +69,24 @@ class WorkerLoopWithoutExit(Rule):
     name = "worker-loop-without-exit"
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
-        for func in worker_functions(facts):
-            for loop in forever_loops_without_exit(func.node, facts.index.imports, facts.reads_queue):
-                if any(is_blocking_get(n) for n in ast.walk(loop)) and _not_in_nested(func.node, loop):
-                    yield Report(loop, f"worker `{func.name}` loops on a blocking `get()` with no way out: it never "
-                                       "exits and the parent's `join()` hangs; stop on a sentinel (e.g. `None`)")
+        for func, started_at, waited in worker_functions(facts):
+            owner = func.owner if func.owner is not None else facts.index
+            for loop in forever_loops_without_exit(func.node, owner.imports, facts.reads_queue):
+                if not (any(is_blocking_get(n) for n in ast.walk(loop)) and _not_in_nested(func.node, loop)):
+                    continue
+                hangs = "the parent's `join()` hangs" if waited else \
+                    "the program cannot end (Python joins every non-daemon process at exit)"
+                message = (f"worker `{func.name}` loops on a blocking `get()` with no way out: it never exits and "
+                           f"{hangs}; stop on a sentinel (e.g. `None`)")
+                if owner is facts.index:
+                    yield Report(loop, message)
+                    continue
+                if is_process_run(func):
+                    continue  # a ``Process`` subclass's ``run``: its own module reports the loop
+                # the worker lives in another module of the project: reported where this module starts it
+                project, path = facts.index.project, owner.path or ""
+                origin = Origin(project.display(path) if project is not None else path, loop.lineno, func.name, path)
+                yield Report(started_at, message, places=((origin, f"loop at {origin.place()}"),))
 
 
 def _not_in_nested(func: ast.AST, loop: ast.AST) -> bool:
