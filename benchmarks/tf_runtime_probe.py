@@ -110,6 +110,9 @@ PROBES: tuple[Probe, ...] = (
     eager("tensorflow.test.is_gpu_available", "tf.test.is_gpu_available()"),
     eager("tensorflow.test.is_built_with_cuda", "tf.test.is_built_with_cuda()"),
     eager("tensorflow.random.set_seed", "tf.random.set_seed(1)"),
+    eager("tensorflow.compat.v1.set_random_seed", "tf.compat.v1.set_random_seed(1)"),  # TF1's name, under eager
+    eager("tensorflow.compat.v1.random.set_random_seed", "tf.compat.v1.random.set_random_seed(1)"),
+    eager("tensorflow.compat.v1.train.get_or_create_global_step", "tf.compat.v1.train.get_or_create_global_step()"),
     eager("tensorflow.debugging.set_log_device_placement", "tf.debugging.set_log_device_placement(True)"),
     eager("tensorflow.autograph.set_verbosity", "tf.autograph.set_verbosity(0)"),
     eager("tensorflow.get_logger", "tf.get_logger().info('x')"),

@@ -38,7 +38,7 @@ class FunctionWalks:
             return UNKNOWN  # it touches nothing the rules know: walking it cannot make a finding
         saved = (self.index, self.module, self.graph_mode, self.keras_version)
         self.module = self.home_frame if owner is self.home else Frame(env=dict(self.summary_of_index(owner).env))
-        self.index, self.graph_mode = owner, self.tf1 or owner.graph_mode
+        self.index, self.graph_mode = owner, (self.tf1 or owner.graph_mode) and not self.eager
         self.keras_version = owner.keras_hint or self.default_keras
         try:
             returned = self.walk_function(info, args, kwargs, self_value, worker_of)

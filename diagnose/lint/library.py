@@ -23,6 +23,7 @@ MODEL_FACTORIES = {"Sequential", "models.Sequential", "Model", "models.Model", "
                    "saving.load_model", "models.clone_model", "clone_model", "models.model_from_json",
                    "models.model_from_config"}
 ENQUEUERS = ("GeneratorEnqueuer", "OrderedEnqueuer")
+EAGER_SWITCHES = {"tensorflow.enable_eager_execution", "tensorflow.compat.v1.enable_eager_execution"}
 THREAD_QUEUES = {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
                  "multiprocessing.dummy.Queue"}
 ITERATION_BUILTINS = {"zip", "list", "tuple", "sorted", "reversed", "iter", "enumerate", "set", "dict"}
@@ -81,6 +82,8 @@ class LibraryCalls:
         return self.tf_call(node, qualname, args)
 
     def tf_call(self, node: ast.Call, qualname: str, args: list[Value]) -> Value:
+        if qualname in EAGER_SWITCHES:
+            self.run_eagerly()
         member = keras_member(qualname)
         if member is not None:
             path, version = member
@@ -112,6 +115,11 @@ class LibraryCalls:
                 # an eager TF call not measured: most are ops (not so TF1 helpers and checkpoint utilities)
                 self.start_tf(node, f"{shown}() ran (assumed to start it: not measured)", assumed=True)
         return UNKNOWN
+
+    def run_eagerly(self) -> None:
+        """TF1's ``tf.enable_eager_execution()`` ran: from here on, in every module, TF calls run eagerly (the
+        switch is process-wide), whatever names of graph code the modules use."""
+        self.eager, self.graph_mode = True, False
 
     def starts_with_model(self, node: ast.Call, path: str) -> bool:
         """Whether making this model starts the runtime: always in eager TF 2; in TF1 graph mode only when

@@ -68,3 +68,5 @@ class ProjectImports:
                 self.take_tf(summary.tf_started)
             if summary.start_method is not None and not self.in_child:
                 self.start_method = summary.start_method
+            if summary.eager:
+                self.run_eagerly()

@@ -23,6 +23,7 @@ class ModuleSummary:
     env: dict[str, Value] = field(default_factory=dict)
     tf_started: TfStart | None = None  # its origin names the module (or a deeper one)
     start_method: str | None = None  # set_start_method(...) run at import time
+    eager: bool = False  # tf.enable_eager_execution() run at import time
     depends: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # modules read to compute it
 
 
@@ -50,7 +51,8 @@ def module_summary(project: Project, module: Module, default_start_method: str, 
         if started is not None and started.origin is None:
             started = replace(started, origin=Origin(project.display(module.path),
                                                      started.node.lineno, file=module.path))  # type: ignore[attr-defined]
-        summary = ModuleSummary(dict(walker.module.env), started, walker.start_method, dict(project.used))
+        summary = ModuleSummary(dict(walker.module.env), started, walker.start_method, walker.eager,
+                                dict(project.used))
     finally:
         project.summarising.discard(module.path)
         project.used = {**outer, **project.used}

@@ -56,6 +56,7 @@ EAGER: dict[str, Measured] = {
         "tensorflow.function.call",  # calling a @tf.function-decorated function
         "tensorflow.saved_model.load", "tensorflow.summary.create_file_writer",
         "tensorflow.distribute.MirroredStrategy",
+        "tensorflow.compat.v1.train.get_or_create_global_step",  # an eager variable
         "tensorflow.config.list_logical_devices",
         ("tensorflow.config.experimental.list_logical_devices", "tensorflow.config.list_logical_devices"),
         "tensorflow.test.is_gpu_available",
@@ -82,7 +83,9 @@ EAGER: dict[str, Measured] = {
         ("tensorflow.config.threading.", "tensorflow.config.threading.set_intra_op_parallelism_threads"),
         "tensorflow.config.experimental.enable_op_determinism",
         "tensorflow.test.is_built_with_cuda",
-        "tensorflow.random.set_seed",
+        "tensorflow.random.set_seed", "tensorflow.compat.v1.set_random_seed",
+        "tensorflow.compat.v1.random.set_random_seed",
+        ("tensorflow.random.set_random_seed", "tensorflow.compat.v1.random.set_random_seed"),  # TF 1.13-1.15's name
         "tensorflow.debugging.set_log_device_placement",
         ("tensorflow.autograph.", "tensorflow.autograph.set_verbosity"),
         "tensorflow.get_logger", "tensorflow.executing_eagerly",

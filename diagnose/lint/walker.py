@@ -47,6 +47,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.default_keras, self.tf1 = keras_version, tf1
         self.keras_version = index.keras_version_hint() or keras_version
         self.graph_mode = tf1 or index.graph_mode
+        self.eager = False  # tf.enable_eager_execution() ran (here or in a module imported before): no graph mode
         self.events: list[Event] = []
         self.module = Frame(env={})
         self.stack: list[Frame] = [self.module]
