@@ -201,7 +201,8 @@ class ModuleIndex:
         qualname = self.imports.get(node.id)
         if qualname is None:
             callee = self.functions.get(node.id)
-            return callee is not None and depth < 3 and self.is_relevant(callee, depth + 1)
+            # a generator made here may be what the caller hands to Keras's workers or to a process
+            return callee is not None and (callee.is_generator or depth < 3 and self.is_relevant(callee, depth + 1))
         qualname = canonical_module(qualname)
         if qualname.split(".")[0] in RELEVANT_ROOTS:
             return True

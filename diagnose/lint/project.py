@@ -173,8 +173,9 @@ class Project:
         return self.generators[path]
 
     def picks_generators(self, path: str, name: str) -> bool:
-        """Whether a top-level function ``name`` of a module names a generator function that a project module
-        it imports defines (``return ld3D.generate_batches``: a helper choosing what its caller will call).
+        """Whether a top-level function ``name`` of a module names a generator function that the module or a
+        project module it imports defines (``return ld3D.generate_batches``: a helper choosing what its caller
+        will call; ``gen = batches(); return gen``).
         From bytes: the function's text, the imported files' ``yield`` functions; the imported files read
         are recorded as used (the answer rests on them)."""
         key = (path, name)
@@ -186,7 +187,10 @@ class Project:
             except OSError:
                 return False
             body = _function_text(source, name)
-            if body is not None and b"return" in body:
+            own = [g for g in self.generator_functions(path) if g != name]
+            if body is not None and b"return" in body and any(re.search(rb"\b%s\b" % g.encode(), body) for g in own):
+                self.picking[key] = (True, ())  # ``gen = batches(); return gen``: made by the module's own generator
+            elif body is not None and b"return" in body:
                 read = []
                 for located in self._imported_files(source, path):
                     if located is None or located[0] == path or located[0] in read:
