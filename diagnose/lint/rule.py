@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
-from diagnose.lint.events import Event
+from diagnose.lint.events import Event, Origin
 from diagnose.lint.finding import Severity
 from diagnose.lint.fix.model import Fix
 from diagnose.lint.index import ModuleIndex
@@ -25,7 +25,7 @@ class Report:
     message: str
     severity: Severity | None = None
     fix: Fix | None = None
-    places: tuple = ()  # other places it rests on that the walk did not relocate: (events.Origin, what happened)
+    places: tuple[tuple[Origin, str], ...] = ()  # other places it rests on that the walk did not relocate
 
 
 @dataclass
