@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.finding import Severity
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Value, held_models, pickled_holders
+from diagnose.lint.values import Value, pickled_holders, split_held
 
 
 class ModelCrossesProcess(Rule):
@@ -86,7 +86,7 @@ class ModelCrossesProcess(Rule):
         runs TF after a fork from a started runtime (it hangs), or the object is pickled (spawn/forkserver) by
         default (a class with ``__getstate__``/``__reduce__`` decides itself what is pickled). A forked child
         that only runs the object's Python methods inherits the model untouched: nothing hangs."""
-        direct, held = held_models(handed)
+        direct, held = split_held(handed)
         if direct:
             return True
         if not held:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind, Value, held_models, pickled_holders
+from diagnose.lint.values import Kind, Value, pickled_holders, split_held
 
 GENERATOR_KINDS = frozenset({Kind.GENERATOR, Kind.KERAS_ITERATOR})
 
@@ -88,7 +88,7 @@ class GeneratorCrossesProcess(Rule):
         """Generators handed as such, or held by a handed object of the project that is pickled (a pool task,
         a process under spawn/forkserver; unless its class decides what is pickled) or, forked, whose worker
         reads them from it. A forked worker that only runs the object's other methods leaves them untouched."""
-        direct, held = held_models(handed, GENERATOR_KINDS)
+        direct, held = split_held(handed, GENERATOR_KINDS)
         if direct or not held:
             return direct
         if pickled:

@@ -12,7 +12,7 @@ from diagnose.lint.fix.imports import binding_import, module_reference
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.names import resolve
 from diagnose.lint.rule import ModuleFacts, Report, Rule
-from diagnose.lint.values import Kind, Value, held_models
+from diagnose.lint.values import Kind, Value, split_held
 
 SPAWN = 'get_context("spawn")'
 
@@ -36,7 +36,7 @@ def worker_reaches_tf(facts: ModuleFacts, spawn: Spawn) -> bool:
 def _model_used(handed: list[Value], boundary: Value) -> bool:
     """A model handed as such (the worker runs it), or one held by a handed object of the project whose
     methods, as the worker calls them, run TF (an object only asked for its Python methods runs none)."""
-    direct, held = held_models(handed)
+    direct, held = split_held(handed)
     return bool(direct) or bool(held) and boundary.worker_ran_tf
 
 
