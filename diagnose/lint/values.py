@@ -94,7 +94,8 @@ def is_none(value: Value) -> bool:
     return value.kind is Kind.UNKNOWN and isinstance(value.node, ast.Constant) and value.node.value is None
 
 
-def split_held(handed: list[Value], kinds: frozenset[Kind] = frozenset({Kind.MODEL})) -> tuple[list[Value], list[Value]]:
+def split_held(handed: list[Value],
+               kinds: frozenset[Kind] = frozenset({Kind.MODEL})) -> tuple[list[Value], list[Value]]:
     """The values of ``kinds`` (models by default) among handed values (as :func:`handed_over` lists them),
     split into those handed as such and those only held by an object of a project class that is handed
     (``args=(self.net,)`` where ``self.net.model`` is the model): such an object is used by its own methods,
