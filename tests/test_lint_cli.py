@@ -182,3 +182,14 @@ def test_editor_and_notebook_autosave_copies_are_not_checked(project: Path) -> N
     result = predlint("check", "--output-format", "concise", ".", cwd=project)
     assert result.returncode == 1 and "src/job.py" in result.stdout
     assert ".ipynb_checkpoints" not in result.stdout
+
+
+def test_requires_python_sets_the_target_without_a_predlint_section(tmp_path: Path) -> None:
+    """As ruff: the nearest pyproject.toml's requires-python is the target version even with no [tool.predlint],
+    so code written for a newer Python than predlint's own is reported as such, not as a plain syntax error."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.13"\n')
+    (tmp_path / "jobs.py").write_text("import multiprocessing\n\ntype Rows = list[int]\n")  # 3.12 syntax
+    shown = predlint("check", "--show-settings", ".", cwd=tmp_path)
+    assert 'target-version = "py313"  # requires-python of the nearest pyproject.toml' in shown.stdout
+    checked = predlint("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
+    assert "DLK000" in checked.stdout and "run it on Python 3.13 for py313 syntax" in checked.stdout

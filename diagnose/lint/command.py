@@ -136,7 +136,8 @@ def run_check(args: argparse.Namespace) -> int:
         from diagnose.lint.show import show_settings
 
         config = args.config or find_config(Path.cwd().resolve())
-        stages = [(str(config), from_file), ("command line", flagged), ("inferred from the project", settings)]
+        stages = [(str(config) if config else "requires-python of the nearest pyproject.toml", from_file),
+                  ("command line", flagged), ("inferred from the project", settings)]
         show_settings(str(config) if config else None, stages, sys.stdout)
         return EXIT_CLEAN
     output_format, output_file = _output_options(args)

@@ -157,17 +157,22 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
     if config is not None and not config.is_file():
         raise UsageError(f"config file not found: {config}")
     path = config or find_config(cwd.resolve())
-    if path is None:
-        return Settings(root=cwd)
+    if path is None:  # as ruff: the nearest pyproject.toml's requires-python still sets the target version
+        nearest = next((d / "pyproject.toml" for d in (cwd.resolve(), *cwd.resolve().parents)
+                        if (d / "pyproject.toml").is_file()), None)
+        return _with_requires_python(Settings(root=cwd), nearest)
     document = _read_toml(path)
     table = settings_table(path, document)
     settings = Settings(root=path.parent.resolve())
-    requires = document.get("project", {}).get("requires-python") if path.name == "pyproject.toml" else None
-    if requires is None and path.name != "pyproject.toml" and (path.parent / "pyproject.toml").is_file():
-        requires = _read_toml(path.parent / "pyproject.toml").get("project", {}).get("requires-python")
-    if isinstance(requires, str) and _target_from_requires_python(requires):
-        settings = replace(settings, target_version=_target_from_requires_python(requires))
-    return apply_table(settings, table, str(path))
+    pyproject = path if path.name == "pyproject.toml" else path.parent / "pyproject.toml"
+    return apply_table(_with_requires_python(settings, pyproject if pyproject.is_file() else None), table, str(path))
+
+
+def _with_requires_python(settings: Settings, pyproject: Path | None) -> Settings:
+    """The target version a ``pyproject.toml``'s ``project.requires-python`` gives (its lower bound), if any."""
+    requires = _read_toml(pyproject).get("project", {}).get("requires-python") if pyproject is not None else None
+    target = _target_from_requires_python(requires) if isinstance(requires, str) else None
+    return replace(settings, target_version=target) if target else settings
 
 
 def settings_table(path: Path, document: dict) -> dict:
