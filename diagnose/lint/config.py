@@ -160,17 +160,18 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
     if path is None:  # as ruff: the nearest pyproject.toml's requires-python still sets the target version
         nearest = next((d / "pyproject.toml" for d in (cwd.resolve(), *cwd.resolve().parents)
                         if (d / "pyproject.toml").is_file()), None)
-        return _with_requires_python(Settings(root=cwd), nearest)
+        return _with_requires_python(Settings(root=cwd), _read_toml(nearest) if nearest is not None else {})
     document = _read_toml(path)
     table = settings_table(path, document)
     settings = Settings(root=path.parent.resolve())
-    pyproject = path if path.name == "pyproject.toml" else path.parent / "pyproject.toml"
-    return apply_table(_with_requires_python(settings, pyproject if pyproject.is_file() else None), table, str(path))
+    beside = path.parent / "pyproject.toml"
+    pyproject = document if path.name == "pyproject.toml" else _read_toml(beside) if beside.is_file() else {}
+    return apply_table(_with_requires_python(settings, pyproject), table, str(path))
 
 
-def _with_requires_python(settings: Settings, pyproject: Path | None) -> Settings:
-    """The target version a ``pyproject.toml``'s ``project.requires-python`` gives (its lower bound), if any."""
-    requires = _read_toml(pyproject).get("project", {}).get("requires-python") if pyproject is not None else None
+def _with_requires_python(settings: Settings, pyproject: dict) -> Settings:
+    """The target version a ``pyproject.toml`` document's ``project.requires-python`` gives (its lower bound)."""
+    requires = pyproject.get("project", {}).get("requires-python")
     target = _target_from_requires_python(requires) if isinstance(requires, str) else None
     return replace(settings, target_version=target) if target else settings
 

@@ -36,14 +36,14 @@ class FunctionWalks:
             return self.walk_function(info, args, kwargs, self_value, worker_of)
         if not owner.is_relevant(info):
             return UNKNOWN  # it touches nothing the rules know: walking it cannot make a finding
-        saved = (self.index, self.module, self.graph_mode, self.keras_version)
+        saved = (self.index, self.module, self.keras_version)
         self.module = self.home_frame if owner is self.home else Frame(env=dict(self.summary_of_index(owner).env))
-        self.index, self.graph_mode = owner, (self.tf1 or owner.graph_mode) and not self.eager
+        self.index = owner
         self.keras_version = owner.keras_hint or self.default_keras
         try:
             returned = self.walk_function(info, args, kwargs, self_value, worker_of)
         finally:
-            self.index, self.module, self.graph_mode, self.keras_version = saved
+            self.index, self.module, self.keras_version = saved
         if owner is not self.home and returned.origin is None and returned.kind is not Kind.UNKNOWN \
                 and id(returned.node) in owner.node_ids:
             returned.origin = Origin(self.project.display(owner.path or ""), returned.node.lineno,  # type: ignore[union-attr]

@@ -83,7 +83,7 @@ class LibraryCalls:
 
     def tf_call(self, node: ast.Call, qualname: str, args: list[Value]) -> Value:
         if qualname in EAGER_SWITCHES:
-            self.run_eagerly()
+            self.eager = True  # from here on, in every module, TF calls run eagerly
         member = keras_member(qualname)
         if member is not None:
             path, version = member
@@ -115,11 +115,6 @@ class LibraryCalls:
                 # an eager TF call not measured: most are ops (not so TF1 helpers and checkpoint utilities)
                 self.start_tf(node, f"{shown}() ran (assumed to start it: not measured)", assumed=True)
         return UNKNOWN
-
-    def run_eagerly(self) -> None:
-        """TF1's ``tf.enable_eager_execution()`` ran: from here on, in every module, TF calls run eagerly (the
-        switch is process-wide), whatever names of graph code the modules use."""
-        self.eager, self.graph_mode = True, False
 
     def starts_with_model(self, node: ast.Call, path: str) -> bool:
         """Whether making this model starts the runtime: always in eager TF 2; in TF1 graph mode only when
@@ -242,7 +237,7 @@ class LibraryCalls:
                 self.walk_worker(target, [h for h in handed if all(h is not k for k in (keywords or {}).values())],
                                  value, keywords)
                 event.inherited = self.globals_read  # type: ignore[attr-defined]
-                event.attributes_read = self.attributes_read
+                event.attributes_read = self.attributes_read  # type: ignore[attr-defined]
             finally:
                 self.globals_read, self.child_globals, self.attributes_read = saved
         if initializer is not None:

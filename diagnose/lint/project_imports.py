@@ -68,5 +68,4 @@ class ProjectImports:
                 self.take_tf(summary.tf_started)
             if summary.start_method is not None and not self.in_child:
                 self.start_method = summary.start_method
-            if summary.eager:
-                self.run_eagerly()
+            self.eager = self.eager or summary.eager

@@ -46,7 +46,6 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.default_start_method = default_start_method
         self.default_keras, self.tf1 = keras_version, tf1
         self.keras_version = index.keras_version_hint() or keras_version
-        self.graph_mode = tf1 or index.graph_mode
         self.eager = False  # tf.enable_eager_execution() ran (here or in a module imported before): no graph mode
         self.events: list[Event] = []
         self.module = Frame(env={})
@@ -59,7 +58,8 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.active: list[ast.AST] = []
         self.walks = 0
         self.child_walked: set[tuple[int, int]] = set()
-        self.generators_walked: dict[tuple[int, int], Value | None] = {}  # (generator, its object): walked once
+        # (generator, its object) walked once; the object is kept so that its id is not reused by another
+        self.generators_walked: dict[tuple[int, int], Value | None] = {}
         self.journals: list[tuple[dict[str, Value], dict[str, Value]]] = []  # open branches' first writes
         self.open_branches: list[list[tuple[dict[str, Value], dict[str, Value]]]] = []  # each open if's journals
         self.home_frame = self.module
@@ -113,6 +113,12 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
     @property
     def frame(self) -> Frame:
         return self.stack[-1]
+
+    @property
+    def graph_mode(self) -> bool:
+        """TF1-style graph code is being walked (the module's names, or the project, say so), unless eager
+        execution was switched on: the switch is process-wide."""
+        return (self.tf1 or self.index.graph_mode) and not self.eager
 
     @property
     def effective_start_method(self) -> str:

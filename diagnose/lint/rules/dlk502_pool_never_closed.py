@@ -22,6 +22,7 @@ from diagnose.lint.pool_release import (
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.scopes import enclosing_scope, parent_map
 from diagnose.lint.syntax import forever_loops_without_exit
+from diagnose.lint.values import Value
 from diagnose.lint.workers import function_of
 
 EAGER = {"map", "starmap", "apply"}  # done when they return: ending the pool after them loses nothing
@@ -139,6 +140,18 @@ def _caller_verdict(facts: ModuleFacts, call: ast.Call) -> str | None:
     return None
 
 
+def _report(facts: ModuleFacts, node: ast.AST, pool: Value, verdict: str | None, subject: str, managed: str,
+            places: tuple[tuple[Origin, str], ...] = (), here: str = "") -> Iterator[Report]:
+    """The finding a verdict of :func:`~diagnose.lint.pool_release.pool_release` makes at ``node``, if any."""
+    if verdict == NEVER:
+        yield Report(node, f"{subject} is never closed{here}: use {managed} or call `close()`/`terminate()` and `join()` "
+                           "when done", fix=with_block_fix(facts, node) if isinstance(node, ast.Call) else None,
+                     places=places)
+    elif verdict == ONLY_ON_EXCEPTION and not _runs_endless_task(facts, pool):
+        yield Report(node, f"{subject} is closed only when an exception is raised (in `except`): on the normal path "
+                           f"it is never closed; use {managed} or close it in `finally`", places=places)
+
+
 class PoolNeverClosed(Rule):
     """
     ## What it does
@@ -204,16 +217,8 @@ class PoolNeverClosed(Rule):
                 continue
             seen.add(event.node)
             verdict = pool_release(facts, event.node)
-            if verdict == RETURNED:
-                continue  # its callers own it: judged at each call below
-            if verdict == NEVER:
-                yield Report(event.node, "pool is never closed: use `with Pool(...) as pool:` or call "
-                                         "`close()`/`terminate()` and `join()` when done",
-                             fix=with_block_fix(facts, event.node) if isinstance(event.node, ast.Call) else None)
-            elif verdict == ONLY_ON_EXCEPTION and not _runs_endless_task(facts, event.value):
-                yield Report(event.node, "pool is closed only when an exception is raised (in `except`): on the "
-                                         "normal path it is never closed; use `with Pool(...) as pool:` or close "
-                                         "it in `finally`")
+            if verdict != RETURNED:  # else its callers own it: judged at each call below
+                yield from _report(facts, event.node, event.value, verdict, "pool", "`with Pool(...) as pool:`")
         yield from self.check_callers(facts)
 
     def check_callers(self, facts: ModuleFacts) -> Iterator[Report]:
@@ -231,12 +236,5 @@ class PoolNeverClosed(Rule):
             name = f"`{origin.function}()`" if origin.function else "the called function"
             where = origin.place() if event.value.origin is not None else \
                 f"line {origin.line}" + (f" by {origin.function}()" if origin.function else "")
-            place = ((origin, f"pool created at {where}"),)
-            if verdict == NEVER:
-                yield Report(event.node, f"pool returned by {name} is never closed here: use `with` on it or call "
-                                         "`close()`/`terminate()` and `join()` when done",
-                             fix=with_block_fix(facts, event.node), places=place)
-            elif verdict == ONLY_ON_EXCEPTION and not _runs_endless_task(facts, event.value):
-                yield Report(event.node, f"pool returned by {name} is closed only when an exception is raised (in "
-                                         "`except`): on the normal path it is never closed; use `with` on it or "
-                                         "close it in `finally`", places=place)
+            yield from _report(facts, event.node, event.value, verdict, f"pool returned by {name}", "`with` on it",
+                               ((origin, f"pool created at {where}"),), here=" here")
