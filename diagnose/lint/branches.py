@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from diagnose.lint.events import Condition, TfStart
 from diagnose.lint.frame import Frame
-from diagnose.lint.index import own_nodes
+from diagnose.lint.nodes import own_nodes
 from diagnose.lint.static_truth import invariant
 from diagnose.lint.values import UNKNOWN, Kind, Value, is_none
 

@@ -7,6 +7,7 @@ import ast
 
 from diagnose.lint.events import Returned
 from diagnose.lint.names import dotted
+from diagnose.lint.nodes import child_nodes
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
 
 
@@ -86,7 +87,7 @@ class Expressions:
             return value
         if isinstance(node, (ast.Await, ast.Starred)):
             return self.expr(node.value)
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child)
         return UNKNOWN

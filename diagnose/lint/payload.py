@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from diagnose.lint.index import all_nodes
+from diagnose.lint.nodes import all_nodes
 
 SMALL_CALLS = {"str", "repr", "int", "float", "bool", "len", "round", "abs", "hash", "id"}
 SMALL_METHODS = {"getpid", "time", "perf_counter", "monotonic", "format"}

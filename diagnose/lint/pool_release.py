@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from diagnose.lint.index import own_nodes
 from diagnose.lint.names import dotted
+from diagnose.lint.nodes import own_nodes
 from diagnose.lint.rule import ModuleFacts
 from diagnose.lint.scopes import enclosing_scope, parent_map
 from diagnose.lint.syntax import EXIT_CALLS

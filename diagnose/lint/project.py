@@ -30,6 +30,9 @@ PROCESS_WORDS = re.compile(rb"\b(?:Pool|Process|ProcessPoolExecutor|Manager|Para
                            rb"|os\.fork\(|Enqueuer\(")
 LIBRARY_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+(?:multiprocess|concurrent\.futures|concurrent[ \t]+import"
                             rb"|joblib|tensorflow|keras|tf_keras|billiard|pathos|torch\.multiprocessing)", re.MULTILINE)
+# One of these is in every line LIBRARY_IMPORT matches (found at memchr speed; then only lines holding ``import`` are
+# tried, not every line start)
+LIBRARY_WORDS = (b"multiprocess", b"concurrent", b"joblib", b"tensorflow", b"keras", b"billiard", b"pathos")
 # Code that runs at import time: ``main()``, ``Server().main()`` at column 0, or a module-level loop, ``if``
 # (not the main guard) or ``with`` block; led by the newline (a literal first is found at memchr speed)
 IMPORT_TIME_CODE = re.compile(rb"\n(?:[A-Za-z_][\w.]*(?:\(\)[\w.]*)?\(|(?:for|while|with)\b|if(?![ \t]+__name__))")
@@ -476,7 +479,9 @@ def exported(index: ModuleIndex) -> tuple[str, ...]:
 def mentions_libraries(source: bytes) -> bool:
     """Whether a module imports a library the rules model, or calls a Keras API with workers (a word in a
     comment or a docstring is not enough: the pre-filter's words are too common for following imports)."""
-    return LIBRARY_IMPORT.search(source) is not None or b"_generator(" in source or b"use_multiprocessing" in source
+    return (any(word in source for word in LIBRARY_WORDS)
+            and any(LIBRARY_IMPORT.match(source, begin, end) for begin, end in import_lines(source))
+            or b"_generator(" in source or b"use_multiprocessing" in source)
 
 
 def creates_processes(source: bytes) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from weakref import WeakKeyDictionary
 
+from diagnose.lint.nodes import all_nodes, child_nodes
+
 _PARENTS: WeakKeyDictionary[ast.AST, dict[ast.AST, ast.AST]] = WeakKeyDictionary()
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.Lambda)
 
@@ -12,7 +14,7 @@ SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.Lambda)
 def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     """Child node → parent node for the whole tree (cached per tree)."""
     if tree not in _PARENTS:
-        _PARENTS[tree] = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        _PARENTS[tree] = {child: node for node in all_nodes(tree) for child in child_nodes(node)}
     return _PARENTS[tree]
 
 

@@ -9,6 +9,7 @@ from diagnose.lint.expressions import iteration_values
 from diagnose.lint.frame import Frame
 from diagnose.lint.library import const
 from diagnose.lint.names import resolve
+from diagnose.lint.nodes import child_nodes
 from diagnose.lint.static_truth import is_main_guard
 from diagnose.lint.syntax import EXIT_CALLS
 from diagnose.lint.values import UNKNOWN, Kind, Value
@@ -123,6 +124,6 @@ class Statements:
             for case in stmt.cases:
                 self.block(case.body)
         else:
-            for child in ast.iter_child_nodes(stmt):
+            for child in child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.expr(child)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ast
 
-from diagnose.lint.index import own_nodes
 from diagnose.lint.library import const
 from diagnose.lint.names import dotted, resolve
+from diagnose.lint.nodes import own_nodes
 
 
 def is_main_guard(test: ast.expr) -> bool:

@@ -6,8 +6,8 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 
-from diagnose.lint.index import own_nodes
 from diagnose.lint.names import resolve
+from diagnose.lint.nodes import own_nodes
 
 EMPTY_EXCEPTIONS = {"queue.Empty", "multiprocessing.Empty", "multiprocessing.queues.Empty", "_queue.Empty"}
 EXIT_CALLS = {"sys.exit", "os._exit", "exit", "quit"}

@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from diagnose.lint.events import Origin
-from diagnose.lint.index import own_nodes
+from diagnose.lint.nodes import own_nodes
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.syntax import forever_loops_without_exit, is_blocking_get
 from diagnose.lint.workers import is_process_run, worker_functions
