@@ -44,13 +44,19 @@ API_WORDS = (b"Pool", b"Process", b"Queue", b"Manager", b"Parallel")
 API_NAME = re.compile(rb"\b(?:Pool|Process|Queue|SimpleQueue|JoinableQueue|Manager|BaseManager|SyncManager|Parallel)\b")
 
 
-GATE_WORDS = (*PROCESS_WORDS, *KERAS_WORDS, *TF_WORDS)
+# Each scan reads the whole file: the Keras words sharing ``_generator`` (and ``use_multiprocessing``, holding
+# ``multiprocess``) are looked for only where the shared part is.
+GATE_WORDS = (*TF_WORDS, *PROCESS_WORDS, b"pickle_safe")  # TF first: in an ML tree most files stop there
+GENERATOR_WORDS = tuple(word for word in KERAS_WORDS if word.endswith(b"_generator"))
 
 
 def may_match(source: bytes) -> bool:
     """Whether any rule could fire on this file, or on a module it imports on its behalf."""
     return (any(word in source for word in GATE_WORDS)
-            or _found(b"multiprocess", IMPORTS_MULTIPROCESS, source) or _queue_empty(source))
+            or b"_generator" in source and any(word in source for word in GENERATOR_WORDS)
+            or b"multiprocess" in source and (b"use_multiprocessing" in source
+                                              or IMPORTS_MULTIPROCESS.search(source) is not None)
+            or _queue_empty(source))
 
 
 def traits(source: bytes) -> int:
