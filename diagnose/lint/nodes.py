@@ -48,6 +48,19 @@ def _push_children(node: ast.AST, into: list[ast.AST]) -> None:
             into.append(value)
 
 
+def parent_links(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    """Child node -> parent node for every node below ``tree``, in one pass."""
+    parents: dict[ast.AST, ast.AST] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        children = child_nodes(node)
+        for child in children:
+            parents[child] = node
+        stack.extend(children)
+    return parents
+
+
 def _descend(stack: list[ast.AST], stop: tuple[type, ...]) -> list[ast.AST]:
     """Pop nodes off ``stack`` depth-first, pushing each one's children unless it is a ``stop`` node
     (:func:`_push_children` inlined: a call per node costs a third of the walk)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from weakref import WeakKeyDictionary
 
-from diagnose.lint.nodes import all_nodes, child_nodes
+from diagnose.lint.nodes import parent_links
 
 _PARENTS: WeakKeyDictionary[ast.AST, dict[ast.AST, ast.AST]] = WeakKeyDictionary()
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.Lambda)
@@ -14,7 +14,7 @@ SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.Lambda)
 def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     """Child node → parent node for the whole tree (cached per tree)."""
     if tree not in _PARENTS:
-        _PARENTS[tree] = {child: node for node in all_nodes(tree) for child in child_nodes(node)}
+        _PARENTS[tree] = parent_links(tree)
     return _PARENTS[tree]
 
 
