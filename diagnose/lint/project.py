@@ -318,7 +318,7 @@ class Project:
         roots = []
         if importer:
             directory = os.path.dirname(importer)
-            if not os.path.exists(os.path.join(directory, "__init__.py")):
+            if not _is_package(directory):
                 roots.append(directory)
         return roots + [r for r in self.package_roots if r not in roots]
 
@@ -528,13 +528,20 @@ def _mentions_effects(source: bytes) -> bool:
     return b"tensorflow" in source or b"keras" in source or b"set_start_method" in source
 
 
-def _longest(base: str, parts: tuple[str, ...], allow_package_itself: bool) -> tuple[str, list[str]] | None:
-    """The deepest module file under ``base`` the parts name, and the parts left over."""
+@lru_cache(maxsize=4096)
+def _is_package(directory: str) -> bool:
+    return os.path.exists(os.path.join(directory, "__init__.py"))
+
+
+@lru_cache(maxsize=16384)
+def _longest(base: str, parts: tuple[str, ...], allow_package_itself: bool) -> tuple[str, tuple[str, ...]] | None:
+    """The deepest module file under ``base`` the parts name, and the parts left over (remembered per process,
+    as :func:`_has_top`: a run sees one layout)."""
     for depth in range(len(parts), -1 if allow_package_itself else 0, -1):
         directory = os.path.join(base, *parts[:depth])
         for candidate in ((directory + ".py") if depth else None, os.path.join(directory, "__init__.py")):
             if candidate and os.path.isfile(candidate):
-                return candidate, list(parts[depth:])
+                return candidate, parts[depth:]
     return None
 
 
