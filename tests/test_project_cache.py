@@ -120,3 +120,30 @@ def test_editing_the_entry_script_s_start_method_recomputes_the_module_it_calls(
     assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == hazard
     (tmp_path / "entry.py").write_text(spawning)
     assert findings(tmp_path, *cache) == []
+
+
+CALLS_AT_IMPORT = "from helpers import run_all\n\nrun_all([1, 2, 3])\n"
+HELPERS_PLAIN = "def run_all(items):\n    return [i * 2 for i in items]\n"
+HELPERS_POOL = ("from multiprocessing import Pool\n\n\ndef double(i):\n    return i * 2\n\n\n"
+                "def run_all(items):\n    pool = Pool(2)\n    return pool.map(double, items)\n")
+STAR_USER = ("from common import *\n\n\ndef main(paths):\n    pool = Pool(4)\n    print(pool.map(len, paths))\n\n\n"
+             "if __name__ == '__main__':\n    main(['a'])\n")
+
+
+@pytest.mark.parametrize(("user", "imported", "plain", "hazardous", "expected"), [
+    # a file without trigger words that calls, at import time, a module that gains a pool
+    ("main.py", "helpers.py", HELPERS_PLAIN, HELPERS_POOL, ("main.py", 3, "DLK501")),
+    # a file whose Pool comes from ``from common import *``, when common starts importing it
+    ("shard.py", "common.py", "import os\n", "import os\nfrom multiprocessing import Pool\n", ("shard.py", 5, "DLK502")),
+])
+def test_a_file_kept_out_for_what_it_imports_is_rechecked_when_that_changes(
+        tmp_path: Path, user: str, imported: str, plain: str, hazardous: str, expected: tuple[str, int, str]) -> None:
+    (tmp_path / user).write_text(CALLS_AT_IMPORT if user == "main.py" else STAR_USER)
+    (tmp_path / imported).write_text(plain)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == []
+    (tmp_path / imported).write_text(hazardous)
+    assert expected in findings(tmp_path, *cache)
+    assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache")
+    (tmp_path / imported).write_text(plain)
+    assert findings(tmp_path, *cache) == findings(tmp_path, "--no-cache") == []

@@ -63,7 +63,7 @@ def check_source(source: bytes, path: str, settings: Settings, relative: str | N
         return []
     # a file no rule can match (by itself, or by calling at import time into a project module that creates
     # processes) is read only for DLK100; then its other findings would depend on whether it holds a noqa
-    relevant = may_match(source) or settings.read_project and _imports_candidate(source, path, settings)
+    relevant = may_match(source) or settings.read_project and _imports_candidate(source, path, settings, depends)
     if not (relevant or unused_noqa_wanted(source, enabled)):
         return []
     try:
@@ -100,12 +100,26 @@ def _can_find(source: bytes, path: str, settings: Settings, depends: dict[str, t
     return can_find(own) or settings.read_project and _reaches_finding(source, own, path, settings, depends)
 
 
-def _imports_candidate(source: bytes, path: str, settings: Settings) -> bool:
+def _imports_candidate(source: bytes, path: str, settings: Settings,
+                       depends: dict[str, tuple[int, int, str]] | None) -> bool:
     """A file no rule can match by itself may still import a project module that creates processes or
-    runs Keras: calls into it can make findings here."""
+    runs Keras (calls into it can make findings here), or star-import the names of a process library or
+    Keras from one. A no rests on the modules read to decide it (recorded in ``depends``)."""
     from diagnose.lint.project import creates_processes, project_of
 
-    return project_of(path, _src(settings)).imports_candidate(source, os.path.abspath(path), creates_processes)
+    project, absolute, consulted = project_of(path, _src(settings)), os.path.abspath(path), set()
+    if project.imports_candidate(source, absolute, creates_processes, consulted) \
+            or project.star_imports_library(source, absolute, consulted):
+        return True
+    if depends is not None and consulted:
+        outer, project.used = project.used, {}
+        try:
+            for module in consulted:
+                project.use_unparsed(module)
+        finally:
+            consulted_stamps, project.used = project.used, {**outer, **project.used}
+        depends.update(consulted_stamps)
+    return False
 
 
 def _reaches_finding(source: bytes, own: int, path: str, settings: Settings,
@@ -259,8 +273,9 @@ def _mark_own_methods(events: list, path: str) -> None:
             event.maybe_own_method = event.method in own
 
 
-def check_path(path: str, settings: Settings, relative: str | None = None) -> FileResult:
-    """Read and check one file; never raises: unreadable files are DLK000, analysis bugs an ``error``."""
+def check_path(path: str, settings: Settings, relative: str | None = None, record: bool = True) -> FileResult:
+    """Read and check one file; never raises: unreadable files are DLK000, analysis bugs an ``error``.
+    ``record``: note the other project modules the findings rest on (``FileResult.depends``)."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -269,7 +284,7 @@ def check_path(path: str, settings: Settings, relative: str | None = None) -> Fi
         finding = syntax_error(path, f"cannot read file: {exc.strerror or exc}", 1, 1)
         return FileResult(path, [finding] if "DLK000" in settings.enabled_codes() else [])
     try:
-        depends: dict[str, tuple[int, int, str]] = {}
+        depends: dict[str, tuple[int, int, str]] | None = {} if record else None
         return FileResult(path, check_source(source, path, settings, relative, depends, on_disk), depends=depends)
     except Exception as exc:  # noqa: BLE001 - one file's analysis bug must not stop the run
         return FileResult(path, [], f"{type(exc).__name__}: {exc}")

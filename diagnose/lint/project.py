@@ -42,6 +42,8 @@ YIELD = re.compile(rb"\byield\b")
 MAX_HOPS = 3  # how many imports away a module's facts are followed
 IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t(]+)|import[ \t]+([\w., \t]+))",
                          re.MULTILINE)
+STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
+MAX_STAR_HOPS = 3  # ``from a import *`` of a module that star-imports another, ...
 START_METHOD_CALL = re.compile(rb"set_start_method\(\s*(?:method\s*=\s*)?[\"'](\w+)[\"']")
 
 
@@ -144,14 +146,43 @@ class Project:
         relative = os.path.relpath(path, self.root)
         return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
-    def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool]) -> bool:
+    def imports_candidate(self, source: bytes, path: str, matches: Callable[[bytes], bool],
+                          consulted: set[str]) -> bool:
         """Whether a file that cannot hold a finding by itself calls something at import time (a statement
         at column 0 that is a call, or a loop/``if``/``with`` block that may hold one) and imports a project
         module that can hold one (whose bytes pass ``matches``): then the call may make a finding here. Reads
-        imported files, parses none."""
-        return IMPORT_TIME_CODE.search(b"\n" + source) is not None and any(
-            located is not None and located[0] != path and self._bytes_match(located[0], matches)
-            for located in self._imported_files(source, path))
+        imported files (added to ``consulted``: a no rests on them), parses none."""
+        if IMPORT_TIME_CODE.search(b"\n" + source) is None:
+            return False
+        for located in self._imported_files(source, path):
+            if located is not None and located[0] != path:
+                consulted.add(located[0])
+                if self._bytes_match(located[0], matches):
+                    return True
+        return False
+
+    def star_imports_library(self, source: bytes, path: str, consulted: set[str], hops: int = MAX_STAR_HOPS) -> bool:
+        """Whether a file star-imports a project module that imports a library the rules model (directly, or
+        through its own star imports): the names it uses (``Pool``, ``load_model``) are then that library's,
+        though its bytes never name it. Reads the star-imported files (added to ``consulted``), parses none."""
+        if b"*" not in source or hops == 0:
+            return False
+        for begin, end in import_lines(source):
+            match = STAR_IMPORT.match(source, begin, end)
+            located = self.locate(match.group(1).decode("ascii", "replace"), path) if match else None
+            if located is None or located[1] or located[0] == path or located[0] in consulted:
+                continue
+            consulted.add(located[0])
+            if self._bytes_match(located[0], mentions_libraries):
+                return True
+            try:
+                with open(located[0], "rb") as handle:
+                    imported = handle.read(MAX_MODULE_BYTES)
+            except OSError:
+                continue
+            if self.star_imports_library(imported, located[0], consulted, hops - 1):
+                return True
+        return False
 
     def matters(self, path: str) -> bool:
         """Whether a module can contribute a fact: its bytes mention what a rule needs (TF, Keras,

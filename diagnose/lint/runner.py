@@ -38,10 +38,11 @@ def check_bytes(source: bytes, path: str, settings: Settings) -> FileResult:
         return FileResult(path, [], f"{type(exc).__name__}: {exc}")
 
 
-def check_file(path: str, settings: Settings) -> FileResult:
-    """Check one file on disk (a module or a notebook)."""
+def check_file(path: str, settings: Settings, record: bool = True) -> FileResult:
+    """Check one file on disk (a module or a notebook); ``record``: note the other project modules its
+    findings rest on (for the cache)."""
     if not is_notebook(path):
-        return check_path(path, settings, settings.relative(path))
+        return check_path(path, settings, settings.relative(path), record)
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -55,7 +56,7 @@ def _check_batch(paths: list[str], settings: Settings, stamped: bool) -> list[Ch
     out = []
     for path in paths:
         file_stamp = stamp(path) if stamped else None
-        out.append((check_file(path, settings), file_stamp))
+        out.append((check_file(path, settings, record=stamped), file_stamp))
     return out
 
 
