@@ -43,9 +43,9 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = runner.check_path
 
-    def spy(path, settings, relative=None):
+    def spy(path, settings, relative=None, record=True):
         calls.append(Path(path).name)
-        return real(path, settings, relative)
+        return real(path, settings, relative, record)
 
     monkeypatch.setattr(runner, "check_path", spy)
     return calls
