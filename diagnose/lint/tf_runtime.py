@@ -76,6 +76,7 @@ EAGER: dict[str, Measured] = {
         "tensorflow.function",  # decorating, not calling
         "tensorflow.train.Checkpoint",
         "tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
+        "tensorflow.python.client.device_lib.list_local_devices",  # eager; under graph mode it starts it
         "tensorflow.config.experimental.set_memory_growth",  # on CPU it refuses the device; see docs
         "tensorflow.config.set_visible_devices",
         ("tensorflow.config.experimental.set_visible_devices", "tensorflow.config.set_visible_devices"),
@@ -134,6 +135,8 @@ GRAPH: dict[str, Measured] = {
         ("tensorflow.config.list_logical_devices", "tensorflow.config.list_logical_devices" + G),
         ("tensorflow.config.experimental.list_logical_devices", "tensorflow.config.list_logical_devices" + G),
         ("tensorflow.test.is_gpu_available", "tensorflow.test.is_gpu_available" + G),
+        ("tensorflow.python.client.device_lib.list_local_devices",
+         "tensorflow.python.client.device_lib.list_local_devices" + G),
         ("tf_keras.backend.get_session", "tf_keras.backend.get_session" + G),
         ("tf_keras.models.load_model", "tf_keras.models.load_model" + G),
     ),
@@ -169,6 +172,7 @@ GRAPH_RUNTIME_NAMESPACES = ("tensorflow.config.", "tensorflow.test.", "tensorflo
 # Device probes: measured pure on CPU, but on a GPU machine they initialise CUDA, which a forked child
 # cannot use (FACTS.md: reported hangs in public code). Findings that rest on them are warnings.
 GPU_PROBES = ("tensorflow.config.list_physical_devices", "tensorflow.config.experimental.list_physical_devices",
+              "tensorflow.python.client.device_lib.list_local_devices",
               "tensorflow.config.experimental.set_memory_growth", "tensorflow.config.set_visible_devices",
               "tensorflow.config.experimental.set_visible_devices")
 # Namespaces whose unmeasured calls are not assumed to be ops: TF1 helpers, checkpoint/proto utilities.
