@@ -59,6 +59,8 @@ def graph(name: str, call: str, setup: str = "") -> Probe:
 
 
 KERAS = "import keras\n"
+APPLICATIONS = ("imagenet_utils", "inception_v3", "resnet50", "resnet", "resnet_v2", "vgg16", "vgg19", "xception",
+                "mobilenet", "mobilenet_v2", "densenet", "inception_resnet_v2", "nasnet", "efficientnet")
 TF_KERAS = "import tf_keras\n"
 # Keras 2's TF1 backend functions (K.get_session): what tf.compat.v1.keras.backend is with TF_USE_LEGACY_KERAS=1
 TF_KERAS_V1 = "from tf_keras.api._v1.keras import backend as K1\n"
@@ -192,6 +194,11 @@ PROBES: tuple[Probe, ...] = (
     eager("keras.utils.set_random_seed", "keras.utils.set_random_seed(1)", KERAS),
     eager("keras.utils.to_categorical", "keras.utils.to_categorical([0, 1, 2])", KERAS),
     eager("keras.utils.load_img", "keras.utils.load_img(FIXTURES + '/image.png')", KERAS),
+    eager("keras.utils.img_to_array", "keras.utils.img_to_array(keras.utils.load_img(FIXTURES + '/image.png'))", KERAS),
+    # each application's preprocess_input on a NumPy batch (what image-loading workers call)
+    *(eager(f"keras.applications.{module}.preprocess_input",
+            f"keras.applications.{module}.preprocess_input(np.zeros((1, 32, 32, 3), 'float32'))",
+            KERAS + "import numpy as np\n") for module in APPLICATIONS),
     eager("keras.backend.floatx", "keras.backend.floatx(), keras.backend.image_data_format()", KERAS),
     eager("keras.ops.add", "keras.ops.add(1.0, 2.0)", KERAS),
     eager("keras.ops.convert_to_tensor", "keras.ops.convert_to_tensor([1.0])", KERAS),

@@ -27,6 +27,9 @@ def measured(effect: Effect, *names: str | tuple[str, str]) -> dict[str, Measure
 
 
 G = "@graph"
+# keras.applications modules whose ``preprocess_input`` was measured (benchmarks/tf_runtime_probe.py)
+APPLICATIONS = ("imagenet_utils", "inception_v3", "resnet50", "resnet", "resnet_v2", "vgg16", "vgg19", "xception",
+                "mobilenet", "mobilenet_v2", "densenet", "inception_resnet_v2", "nasnet", "efficientnet")
 # Ops TF exports both as ``tf.math.<op>`` and ``tf.<op>`` (the same function; tests/test_tf_runtime_table.py
 # checks it), and array ops that execute at once like ``tf.reshape``.
 TOP_LEVEL_MATH = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "add", "multiply", "subtract",
@@ -118,6 +121,9 @@ EAGER: dict[str, Measured] = {
         "keras.backend.floatx", ("keras.backend.image_data_format", "keras.backend.floatx"),
         "keras.utils.set_random_seed", "keras.utils.to_categorical", "keras.utils.load_img",
         ("keras.preprocessing.image.load_img", "keras.utils.load_img"),
+        "keras.utils.img_to_array", ("keras.preprocessing.image.img_to_array", "keras.utils.img_to_array"),
+        # NumPy arithmetic on NumPy input: what image-loading workers call
+        *(f"keras.applications.{module}.preprocess_input" for module in APPLICATIONS),
         "keras.mixed_precision.set_global_policy",
         ("tf_keras.layers.", "tf_keras.layers.Dense"),
         "tf_keras.backend.clear_session",
