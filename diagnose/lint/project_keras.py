@@ -278,6 +278,7 @@ def _scan(root: Path) -> tuple[CodeSignals, frozenset[str]]:
     tf1 = False
     own: set[str] = set()
     for path, text in _sources(root, (*CODE_WORDS, b"_generator")):  # code without these tells nothing
+        text = COMMENT.sub("", text)  # a commented-out ``RMSprop(lr=...)`` is not what the project runs
         own.update(OWN_GENERATOR_METHOD.findall(text))
         where = Path(path).relative_to(root).as_posix()
         for version, why in _file_signals(text):
