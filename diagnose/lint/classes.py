@@ -39,7 +39,7 @@ class ClassCalls:
         if info.node.name in ENQUEUERS and not self._reseeded_random_stream(info, node):
             self.enqueuer(node, info.node.name, args)
         instance = Value(Kind.INSTANCE, node, info=info)
-        init = info.methods.get("__init__")
+        init = owner.method_of(info, "__init__")
         if init is not None:
             self.enter(init, args, kwargs, self_value=instance, worker_of=None)
         run = info.methods.get("run")

@@ -237,12 +237,20 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                 end_col = char_column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
             found = [*report.places, *(places(node, facts, walker.relocated, rule_cls.related_places)
                                         if project is not None and rule_cls.code in FOLLOWS_CALLS else [])]
-            if walker.relocated and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code,
-                                                   settings):
+            if walker.relocated and not _switches_on_processes(node) \
+                    and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code, settings):
                 continue  # the module where it happens reports it there
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
                           with_places(report.message, found), report.severity or rule_cls.severity, row,
                           related(found), report.fix)
+
+
+def _switches_on_processes(node: ast.AST) -> bool:
+    """A call passing ``use_multiprocessing=True`` into the project's code: the module it leads to reports what
+    happens there only as what may happen, for a caller that asks; this call is where the user asks for it."""
+    return isinstance(node, ast.Call) and any(
+        k.arg == "use_multiprocessing" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in node.keywords)
 
 
 def _settle_keras_version(events: list, path: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from diagnose.lint.events import Returned
+from diagnose.lint.index import ClassInfo
 from diagnose.lint.names import dotted
 from diagnose.lint.nodes import child_nodes
 from diagnose.lint.values import UNKNOWN, Kind, Value, elements
@@ -130,7 +131,8 @@ class Expressions:
                 if self.attributes_read is not None and value.kind in (Kind.GENERATOR, Kind.KERAS_ITERATOR):
                     self.attributes_read.append(value)  # a worker reads an object's generator
                 return value
-            method = base.info.methods.get(node.attr) if base.info else None
+            method = (base.info.owner or self.index).method_of(base.info, node.attr) \
+                if isinstance(base.info, ClassInfo) else None
             if method is not None:
                 return Value(Kind.METHOD, node, base=base, attr=node.attr, info=method)
         return Value(Kind.METHOD, node, base=base, attr=node.attr)

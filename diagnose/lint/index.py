@@ -316,6 +316,22 @@ class ModuleIndex:
                 return True
         return False
 
+    def method_of(self, info: ClassInfo, name: str, depth: int = 0) -> FunctionInfo | None:
+        """A class's method ``name``: its own, else the first one its bases (defined here or in other modules of
+        the project, depth first as Python's MRO for single inheritance) define."""
+        if name in info.methods:
+            return info.methods[name]
+        if depth >= 5:
+            return None
+        for base in info.node.bases:
+            parent = self.classes.get(base.id) if isinstance(base, ast.Name) else None
+            parent = parent if parent is not None and parent is not info else self._project_class(base)
+            found = parent.owner.method_of(parent, name, depth + 1) \
+                if parent is not None and parent is not info and parent.owner is not None else None
+            if found is not None:
+                return found
+        return None
+
     def is_process_class(self, info: ClassInfo) -> bool:
         """A subclass of ``multiprocessing.Process``: creating one creates a process running its ``run``."""
         return self._derives_from(info, {"multiprocessing.Process"})
