@@ -81,9 +81,11 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
             return self.events
         self.import_time, self.from_top = False, False
         for cls in self.index.classes.values():
+            self.walks = 0  # each root has its own budget: what is reported does not depend on what came first
             self.walk_unused_class(cls)
         for node, info in list(self.index.all_functions.items()):
             if node not in self.walked:
+                self.walks = 0
                 self.tf_started, self.in_child = None, False
                 self.enter(info, [], {}, self_value=None, worker_of=None)
         return self.events
