@@ -89,3 +89,12 @@ def run(given=None):
 def test_a_worker_count_held_by_a_name_is_that_number() -> None:
     one = "def train(model):\n    n = 1\n    model.fit_generator(batches(), steps_per_epoch=1, workers=n, use_multiprocessing=True)\n"
     assert codes(one) == []
+
+
+def test_a_late_definition_is_walked_however_many_come_before_it() -> None:
+    """Each uncalled function has its own walk budget: a pool in the last of 450 functions is still judged."""
+    helpers = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(450))
+    source = f"import multiprocessing\n\n\n{helpers}def last():\n    pool = multiprocessing.Pool(2)\n    return pool\n"
+    row = source.count("\n", 0, source.index("pool = ")) + 1
+    found = check_text(source.replace("    return pool\n", "    pool.map(abs, [1])\n"))
+    assert (row, "DLK502") in [(f.row, f.code) for f in found]
