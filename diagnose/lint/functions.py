@@ -11,7 +11,8 @@ from diagnose.lint.index import FunctionInfo
 from diagnose.lint.values import UNKNOWN, Kind, Value
 
 MAX_DEPTH = 4  # calls followed into at once
-MAX_WALKS = 400  # function walks in one module's walk
+MAX_WALKS = 400  # function walks from a module's top level
+MAX_ROOT_WALKS = 100  # function walks from each class or function nothing called, walked at the end
 
 
 def qualified(info: FunctionInfo) -> str:
@@ -52,7 +53,7 @@ class FunctionWalks:
 
     def walk_function(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value],
                       self_value: Value | None, worker_of: Value | None) -> Value:
-        if info.node in self.active or len(self.active) >= MAX_DEPTH or self.walks >= MAX_WALKS:
+        if info.node in self.active or len(self.active) >= MAX_DEPTH or self.walks >= self.walk_budget:
             return UNKNOWN
         self.walks += 1
         self.walked.add(info.node)

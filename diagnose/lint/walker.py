@@ -24,7 +24,7 @@ from diagnose.lint.classes import ClassCalls
 from diagnose.lint.events import Condition, Event, Origin, TfStart
 from diagnose.lint.expressions import Expressions
 from diagnose.lint.frame import Frame
-from diagnose.lint.functions import FunctionWalks, qualified
+from diagnose.lint.functions import MAX_ROOT_WALKS, MAX_WALKS, FunctionWalks, qualified
 from diagnose.lint.index import ModuleIndex
 from diagnose.lint.library import LibraryCalls
 from diagnose.lint.project_imports import ProjectImports
@@ -56,7 +56,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.in_child = False
         self.walked: set[ast.AST] = set()
         self.active: list[ast.AST] = []
-        self.walks = 0
+        self.walks, self.walk_budget = 0, MAX_WALKS
         self.child_walked: set[tuple[int, int]] = set()
         # (generator, its object) walked once; the object is kept so that its id is not reused by another
         self.generators_walked: dict[tuple[int, int], Value | None] = {}
@@ -80,8 +80,9 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         if self.imported:
             return self.events
         self.import_time, self.from_top = False, False
+        self.walk_budget = MAX_ROOT_WALKS  # each root its own: what is reported does not depend on what came first
         for cls in self.index.classes.values():
-            self.walks = 0  # each root has its own budget: what is reported does not depend on what came first
+            self.walks = 0
             self.walk_unused_class(cls)
         for node, info in list(self.index.all_functions.items()):
             if node not in self.walked:
