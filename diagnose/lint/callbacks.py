@@ -47,4 +47,4 @@ class Callbacks:
             info = value.info if value.kind in (Kind.FUNCTION, Kind.METHOD) else None
             if isinstance(info, FunctionInfo) and info.node not in self.walked and not info.is_generator:
                 base = value.base if value.kind is Kind.METHOD else None
-                self.enter(info, args or [], {}, self_value=base, worker_of=None)
+                self.enter(info, args or [], {}, self_value=base, worker_of=None, called=False)

@@ -237,7 +237,7 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                 end_col = char_column(lines, end_row, getattr(node, "end_col_offset", None) or node.col_offset)
             found = [*report.places, *(places(node, facts, walker.relocated, rule_cls.related_places)
                                         if project is not None and rule_cls.code in FOLLOWS_CALLS else [])]
-            if walker.relocated and not _switches_on_processes(node) \
+            if walker.relocated and not _switches_on_processes(node, walker) \
                     and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code, settings):
                 continue  # the module where it happens reports it there
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
@@ -245,12 +245,15 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                           related(found), report.fix)
 
 
-def _switches_on_processes(node: ast.AST) -> bool:
-    """A call passing ``use_multiprocessing=True`` into the project's code: the module it leads to reports what
-    happens there only as what may happen, for a caller that asks; this call is where the user asks for it."""
+def _switches_on_processes(node: ast.AST, walker) -> bool:
+    """A call that hands a generator and ``use_multiprocessing=True`` into the project's code, which leads
+    there to Keras workers: the module it leads to reports that line only as what may happen, for a caller
+    that asks; this call is where the user asks for it."""
+    from diagnose.lint.values import Kind
+
     return isinstance(node, ast.Call) and any(
         k.arg == "use_multiprocessing" and isinstance(k.value, ast.Constant) and k.value.value is True
-        for k in node.keywords)
+        for k in node.keywords) and any(v.kind is Kind.GENERATOR for v in walker.asked_for_processes.get(node, []))
 
 
 def _settle_keras_version(events: list, path: str) -> None:

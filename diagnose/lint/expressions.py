@@ -71,8 +71,8 @@ class Expressions:
                 known = [item for item in base.items if item.kind is not Kind.UNKNOWN]  # ``[None] * n`` filled later
                 return (known or base.items)[0]
             return base if base.kind is Kind.CONTAINER else UNKNOWN
-        if isinstance(node, ast.IfExp) and self.index.truth(node.test) is not None:
-            return self.expr(node.body if self.index.truth(node.test) else node.orelse)
+        if isinstance(node, ast.IfExp) and self.truth(node.test) is not None:
+            return self.expr(node.body if self.truth(node.test) else node.orelse)
         if isinstance(node, ast.IfExp):
             self.expr(node.test)
             body, other = self.expr(node.body), self.expr(node.orelse)
@@ -153,6 +153,8 @@ class Expressions:
                 self.expr(kw.value)
         if self.index is self.home:
             self.site = node
+            if any(kw.arg == "use_multiprocessing" for kw in node.keywords):
+                self.asked_for_processes[node] = [*args, *kwargs.values()]
         if callee.kind is Kind.REF:
             self.library_callbacks(callee.qualname or "", args, kwargs)
             return self.call_ref(node, callee.qualname or "", args, kwargs)

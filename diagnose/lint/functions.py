@@ -29,12 +29,14 @@ class FunctionWalks:
     """A mixin of :class:`~diagnose.lint.walker.Walker`: entering functions, workers and unused classes."""
 
     def enter(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value], self_value: Value | None,
-              worker_of: Value | None) -> Value:
+              worker_of: Value | None, called: bool = True) -> Value:
         """Walk a function's body with its parameters bound; returns what it returns. A function of another
-        module of the project is walked with that module's names (its imports, its summary's globals)."""
+        module of the project is walked with that module's names (its imports, its summary's globals).
+        ``called``: by a call of the code (a parameter it omits holds its default); not for a function walked
+        because nothing called it, or called back by a library with arguments the walk cannot see."""
         owner = info.owner
         if owner is None or owner is self.index or self.project is None:
-            return self.walk_function(info, args, kwargs, self_value, worker_of)
+            return self.walk_function(info, args, kwargs, self_value, worker_of, called)
         if not owner.is_relevant(info):
             return UNKNOWN  # it touches nothing the rules know: walking it cannot make a finding
         saved = (self.index, self.module, self.keras_version)
@@ -42,7 +44,7 @@ class FunctionWalks:
         self.index = owner
         self.keras_version = owner.keras_hint or self.default_keras
         try:
-            returned = self.walk_function(info, args, kwargs, self_value, worker_of)
+            returned = self.walk_function(info, args, kwargs, self_value, worker_of, called)
         finally:
             self.index, self.module, self.keras_version = saved
         if owner is not self.home and returned.origin is None and returned.kind is not Kind.UNKNOWN \
@@ -52,7 +54,7 @@ class FunctionWalks:
         return returned
 
     def walk_function(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value],
-                      self_value: Value | None, worker_of: Value | None) -> Value:
+                      self_value: Value | None, worker_of: Value | None, called: bool = True) -> Value:
         if info.node in self.active or len(self.active) >= MAX_DEPTH or self.walks >= self.walk_budget:
             return UNKNOWN
         self.walks += 1
@@ -69,6 +71,9 @@ class FunctionWalks:
         for name, value in kwargs.items():
             if name in info.params:
                 env[name] = value
+        if called:
+            for name, default in info.literal_defaults.items():
+                env.setdefault(name, Value(Kind.UNKNOWN, default, literal=default.value))
         frame = Frame(env=env, function=info, worker_of=worker_of or self.frame.worker_of)
         self.stack.append(frame)
         self.active.append(info.node)
@@ -134,9 +139,9 @@ class FunctionWalks:
         instance = Value(Kind.INSTANCE, cls.node, info=cls)
         init = cls.methods.get("__init__")
         if init is not None:
-            self.enter(init, [], {}, self_value=instance, worker_of=None)
+            self.enter(init, [], {}, self_value=instance, worker_of=None, called=False)
         after_init = self.tf_started
         for method in pending:
             if method is not init:
                 self.tf_started = after_init  # each method starts from the state __init__ left
-                self.enter(method, [], {}, self_value=instance, worker_of=None)
+                self.enter(method, [], {}, self_value=instance, worker_of=None, called=False)

@@ -57,6 +57,26 @@ class FunctionInfo:
         return [a.arg for a in (*args.posonlyargs, *args.args)]
 
     @cached_property
+    def literal_defaults(self) -> dict[str, ast.Constant]:
+        """Parameters whose default is a literal number or bool (``parallel=False``, ``nenv=1``)."""
+        args = self.node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = zip(positional[len(positional) - len(args.defaults):], args.defaults)
+        return {a.arg: d for a, d in pairs if isinstance(d, ast.Constant) and type(d.value) in (int, bool)}
+
+    @cached_property
+    def rebound(self) -> frozenset[str]:
+        """Names its body changes where the walk's value may not follow: ``x += 1``, or an assignment in a loop
+        (a later iteration sees it). A parameter among them may not hold what the caller passed."""
+        nodes = own_nodes(self.node)
+        loops = [n for n in nodes if isinstance(n, (ast.For, ast.AsyncFor, ast.While))]
+        in_loops = [n for loop in loops for n in own_nodes(loop)]
+        return frozenset([n.target.id for n in nodes if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)]
+                         + [n.id for n in in_loops if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+                         + [n.target.id for n in loops if isinstance(n, (ast.For, ast.AsyncFor))
+                            and isinstance(n.target, ast.Name)])
+
+    @cached_property
     def is_generator(self) -> bool:
         return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(self.node))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ast
 
+from diagnose.lint.index import KERAS_DATASET_BASES
 from diagnose.lint.library import const
-from diagnose.lint.names import dotted, resolve
+from diagnose.lint.names import dotted, keras_member, resolve
 from diagnose.lint.nodes import own_nodes
+from diagnose.lint.values import Kind
 
 
 def is_main_guard(test: ast.expr) -> bool:
@@ -32,6 +34,15 @@ class StaticTruth:
         known = self.index.truth(test)
         if known is None:
             known = self.platform_truth(test)
+        if known is None:
+            known = self.argument_truth(test)
+        if known is None and isinstance(test, ast.BoolOp):  # ``nenv > 1 and vectorized``: either part may decide
+            values = [self.truth(value) for value in test.values]
+            decisive = not isinstance(test.op, ast.And)
+            return decisive if decisive in values else (not decisive) if None not in values else None
+        if known is None and isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.truth(test.operand)
+            return None if inner is None else not inner
         if known is not None or not (isinstance(test, ast.Compare) and len(test.ops) == 1):
             return known
         sides = [self.literal_of(test.left), self.literal_of(test.comparators[0])]
@@ -40,6 +51,25 @@ class StaticTruth:
         compare = {ast.Gt: int.__gt__, ast.GtE: int.__ge__, ast.Lt: int.__lt__, ast.LtE: int.__le__,
                    ast.Eq: int.__eq__, ast.NotEq: int.__ne__}.get(type(test.ops[0]))
         return bool(compare(int(sides[0]), int(sides[1]))) if compare else None
+
+    def argument_truth(self, test: ast.expr) -> bool | None:
+        """A test of what the caller handed the function being walked, on a parameter its body never rebinds:
+        ``if use_multiprocessing:`` where the caller passed ``True``; ``isinstance(x, types.GeneratorType)``
+        or ``isinstance(x, Sequence)`` where ``x`` is known to be a generator, a Keras Sequence or a
+        container. A function walked with unknown arguments decides nothing."""
+        function = self.frame.function
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                and len(test.args) == 2 and not test.keywords:
+            subject, kind = test.args
+        else:
+            subject, kind = test, None
+        if function is None or not isinstance(subject, ast.Name) or subject.id not in function.params \
+                or subject.id in function.rebound:
+            return None
+        value = self.lookup(subject.id)
+        if kind is None:
+            return value.literal if type(value.literal) is bool else None
+        return _is_instance(value.kind, resolve(kind, self.index.imports) or "")
 
     def platform_truth(self, test: ast.expr) -> bool | None:
         """A test of the platform (``platform.system() == "Windows"``, ``sys.platform.startswith("win")``,
@@ -81,6 +111,22 @@ class StaticTruth:
             value = self.lookup(node.id)
             return int(value.literal) if type(value.literal) in (int, bool) else None
         return None
+
+
+# What a value of a known kind is an instance of; a kind not listed (unknown, an instance of the project's own
+# classes) decides nothing.
+_SEQUENCE_KINDS = {Kind.DATASET: True, Kind.KERAS_ITERATOR: True, Kind.GENERATOR: False, Kind.CONTAINER: False,
+                   Kind.MODEL: False}
+
+
+def _is_instance(kind: Kind, qualname: str) -> bool | None:
+    """``isinstance`` of a value of ``kind`` against a generator type or Keras's Sequence, else None."""
+    if qualname in ("types.GeneratorType", "collections.abc.Generator", "typing.Generator"):
+        return {**{k: False for k in _SEQUENCE_KINDS}, Kind.GENERATOR: True}.get(kind)
+    member = keras_member(qualname)
+    if member is not None and member[0] in KERAS_DATASET_BASES:
+        return _SEQUENCE_KINDS.get(kind)
+    return None
 
 
 def _strings(node: ast.expr) -> tuple[str, ...] | None:

@@ -64,6 +64,8 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.open_branches: list[list[tuple[dict[str, Value], dict[str, Value]]]] = []  # each open if's journals
         self.home_frame = self.module
         self.site: ast.AST | None = None  # the checked module's node that led into another module's code
+        # the checked module's calls that pass ``use_multiprocessing=``: what each handed over
+        self.asked_for_processes: dict[ast.AST, list[Value]] = {}
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
         self.modules_run: set[str] = set()  # project modules whose import effects were applied
         self.from_top = True  # walking what the module's own top level runs (not a function others call)
@@ -88,7 +90,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
             if node not in self.walked:
                 self.walks = 0
                 self.tf_started, self.in_child = None, False
-                self.enter(info, [], {}, self_value=None, worker_of=None)
+                self.enter(info, [], {}, self_value=None, worker_of=None, called=False)
         return self.events
 
     def runs_as_script(self) -> bool:
