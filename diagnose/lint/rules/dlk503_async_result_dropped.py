@@ -12,6 +12,7 @@ from diagnose.lint.fix.indent import indent_unit
 from diagnose.lint.fix.model import UNSAFE, Fix
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.scopes import SCOPES, enclosing_scope, parent_map
+from diagnose.lint.values import Kind
 
 ASYNC_METHODS = {"apply_async", "map_async", "starmap_async"}
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -38,6 +39,23 @@ def _outermost_loop(parents: dict[ast.AST, ast.AST], statement: ast.stmt) -> ast
             found = node
         node = parents.get(node)
     return found
+
+
+BROAD = {"Exception", "BaseException"}
+
+
+def _handles_own_errors(func) -> bool:
+    """A task function that catches every exception itself (its work in a ``try`` whose handler for
+    ``Exception`` does not re-raise, around it only plain statements): nothing is left to vanish."""
+    info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
+    body = getattr(getattr(info, "node", None), "body", None)
+    if not body:
+        return False
+    tries = [s for s in body if isinstance(s, ast.Try)]
+    plain = all(isinstance(s, (ast.Try, ast.Expr, ast.Assign, ast.AnnAssign, ast.Return, ast.Pass)) for s in body)
+    return plain and len(tries) == 1 and any(
+        (h.type is None or isinstance(h.type, ast.Name) and h.type.id in BROAD)
+        and not any(isinstance(n, ast.Raise) for n in ast.walk(h)) for h in tries[0].handlers)
 
 
 def _dropped_statement(parents: dict[ast.AST, ast.AST], call: ast.AST) -> ast.Expr | None:
@@ -85,7 +103,8 @@ class AsyncResultDropped(Rule):
     """
     ## What it does
     Finds `apply_async`/`map_async`/`starmap_async` calls whose `AsyncResult` is thrown away and that
-    have no `error_callback`.
+    have no `error_callback`, unless the task function catches every exception itself (its work inside
+    a `try` whose `except Exception:` does not re-raise).
 
     ## Why is this bad?
     An exception in the worker is stored in the `AsyncResult` and raised only by its `get()`. With the
@@ -137,7 +156,7 @@ class AsyncResultDropped(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         dropped = [e for e in facts.of(Submit) if e.method in ASYNC_METHODS and "error_callback" not in e.keywords
-                   and (e.discarded or _bound_to_unread_name(facts, e.node))]
+                   and (e.discarded or _bound_to_unread_name(facts, e.node)) and not _handles_own_errors(e.func)]
         fixes = get_fixes(facts, [e.node for e in dropped])
         for event in dropped:
             yield Report(event.node, f"result of `{event.method}` is discarded: an exception in the worker "
