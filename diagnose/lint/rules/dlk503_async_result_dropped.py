@@ -42,11 +42,13 @@ def _outermost_loop(parents: dict[ast.AST, ast.AST], statement: ast.stmt) -> ast
 
 
 BROAD = {"Exception", "BaseException"}
+LOGGING = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 
 
 def _handles_own_errors(func) -> bool:
-    """A task function that catches every exception itself (its work in a ``try`` whose handler for
-    ``Exception`` does not re-raise, around it only plain statements): nothing is left to vanish."""
+    """A task function that catches every exception itself: its work in a ``try`` whose handler for
+    ``Exception`` only logs (``logging`` never raises for a bad message; ``print(...format(...))`` may) or
+    passes, around it only plain statements. Nothing is left to vanish."""
     info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
     body = getattr(getattr(info, "node", None), "body", None)
     if not body:
@@ -54,8 +56,18 @@ def _handles_own_errors(func) -> bool:
     tries = [s for s in body if isinstance(s, ast.Try)]
     plain = all(isinstance(s, (ast.Try, ast.Expr, ast.Assign, ast.AnnAssign, ast.Return, ast.Pass)) for s in body)
     return plain and len(tries) == 1 and any(
-        (h.type is None or isinstance(h.type, ast.Name) and h.type.id in BROAD)
-        and not any(isinstance(n, ast.Raise) for n in ast.walk(h)) for h in tries[0].handlers)
+        (h.type is None or isinstance(h.type, ast.Name) and h.type.id in BROAD) and all(_only_logs(s) for s in h.body)
+        for h in tries[0].handlers)
+
+
+def _only_logs(statement: ast.stmt) -> bool:
+    """``pass``, ``return``/``continue`` of nothing computed, or a call of a logger's method."""
+    if isinstance(statement, (ast.Pass, ast.Continue)):
+        return True
+    if isinstance(statement, ast.Return):
+        return statement.value is None or isinstance(statement.value, (ast.Constant, ast.Name))
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+        and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr in LOGGING
 
 
 def _dropped_statement(parents: dict[ast.AST, ast.AST], call: ast.AST) -> ast.Expr | None:
@@ -104,7 +116,7 @@ class AsyncResultDropped(Rule):
     ## What it does
     Finds `apply_async`/`map_async`/`starmap_async` calls whose `AsyncResult` is thrown away and that
     have no `error_callback`, unless the task function catches every exception itself (its work inside
-    a `try` whose `except Exception:` does not re-raise).
+    a `try` whose `except Exception:` only logs it).
 
     ## Why is this bad?
     An exception in the worker is stored in the `AsyncResult` and raised only by its `get()`. With the
