@@ -53,10 +53,11 @@ class StaticTruth:
         return bool(compare(int(sides[0]), int(sides[1]))) if compare else None
 
     def argument_truth(self, test: ast.expr) -> bool | None:
-        """A test of what the caller handed the function being walked, on a parameter its body never rebinds:
-        ``if use_multiprocessing:`` where the caller passed ``True``; ``isinstance(x, types.GeneratorType)``
-        or ``isinstance(x, Sequence)`` where ``x`` is known to be a generator, a Keras Sequence or a
-        container. A function walked with unknown arguments decides nothing."""
+        """A test of what the caller handed the function being walked (or the parameter's literal default), on
+        a parameter no loop or augmented assignment of its body changes: ``if use_multiprocessing:`` where the
+        caller passed ``True``; ``isinstance(x, types.GeneratorType)`` or ``isinstance(x, Sequence)`` where
+        ``x`` is known to be a generator, a Keras Sequence or a container. A function walked because nothing
+        called it has unknown arguments and decides nothing."""
         function = self.frame.function
         if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
                 and len(test.args) == 2 and not test.keywords:
