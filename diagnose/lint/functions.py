@@ -137,7 +137,7 @@ class FunctionWalks:
             return
         self.tf_started, self.in_child = None, False
         instance = Value(Kind.INSTANCE, cls.node, info=cls)
-        init = cls.methods.get("__init__")
+        init = (cls.owner or self.index).method_of(cls, "__init__")  # its own, or a base class's
         if init is not None:
             self.enter(init, [], {}, self_value=instance, worker_of=None, called=False)
         after_init = self.tf_started
