@@ -130,12 +130,14 @@ def _reaches_finding(source: bytes, own: int, path: str, settings: Settings,
     from diagnose.lint.reach import reaches
 
     project = project_of(path, _src(settings))
+    if depends is None:  # nothing to record: the modules read need no stamps
+        return reaches(project, source, os.path.abspath(path), own, record=False)
     outer, project.used = project.used, {}
     try:
         found = reaches(project, source, os.path.abspath(path), own)
     finally:
         consulted, project.used = project.used, {**outer, **project.used}
-    if not found and depends is not None:
+    if not found:
         depends.update(consulted)
     return found
 
