@@ -98,3 +98,11 @@ def test_a_late_definition_is_walked_however_many_come_before_it() -> None:
     row = source.count("\n", 0, source.index("pool = ")) + 1
     found = check_text(source.replace("    return pool\n", "    pool.map(abs, [1])\n"))
     assert (row, "DLK502") in [(f.row, f.code) for f in found]
+
+
+def test_dlk302_says_when_the_worker_count_is_the_callers() -> None:
+    """A worker count the code does not write down is stated as the condition, not asserted."""
+    source = ("import tf_keras\n\n\ndef batches():\n    while True:\n        yield [[0.0]]\n\n\n"
+              "def run(model, n):\n    model.predict(batches(), steps=4, workers=n, use_multiprocessing=True)\n")
+    messages = [f.message for f in check_text(source) if f.code == "DLK302"]
+    assert messages and "several when `n` > 1" in messages[0]

@@ -83,5 +83,15 @@ class GeneratorWithMultiprocessing(Rule):
                 continue
             if call.data.kind is not Kind.GENERATOR:
                 continue  # a Sequence, or an iterator object (it may be made safe for processes)
-            yield Report(call.node, "plain generator fed to several worker processes: each replays it, so rows "
-                                    "are duplicated or lost without an error; use a `keras.utils.Sequence`")
+            yield Report(call.node, f"plain generator fed to {_how_many(call)}: each replays it, so rows are "
+                                    "duplicated or lost without an error; use a `keras.utils.Sequence`")
+
+
+def _how_many(call: KerasCall) -> str:
+    """The worker processes a call feeds, saying when their number is the caller's to choose."""
+    workers = workers_given(call.keywords)
+    if call.method.endswith("Enqueuer"):
+        return "an enqueuer's worker processes (when it is started with more than one)"
+    if isinstance(workers, ast.Constant):
+        return "several worker processes"
+    return f"worker processes (several when `{ast.unparse(workers)}` > 1)"
