@@ -13,13 +13,7 @@ from dataclasses import dataclass
 
 from diagnose.lint.finding import Finding
 from diagnose.lint.noqa import LINE_NOQA, UNUSED_NOQA, directive_rows, physical_lines
-from diagnose.lint.notebook import (
-    cell_text,
-    dump,
-    is_notebook,
-    python_lines,
-    set_cell_text,
-)
+from diagnose.lint.notebook import cell_text, dump, is_notebook, python_lines, set_cell_text
 from diagnose.lint.notebook import parse as parse_notebook
 
 NOT_SUPPRESSIBLE = frozenset({"DLK000", UNUSED_NOQA})  # a file that does not parse; a stale directive

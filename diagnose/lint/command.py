@@ -292,12 +292,7 @@ def _report(findings: list[Finding], args: argparse.Namespace, output_format: st
             sources: SourceLines | None, summary: bool) -> None:
     """The findings (or ``--statistics``) in the format; the text formats end with a summary unless ``-q``
     (or a file could not be analysed: then nothing has passed)."""
-    from diagnose.report.lint_output import (
-        FORMATS,
-        TEXT_FORMATS,
-        render_statistics,
-        render_summary,
-    )
+    from diagnose.report.lint_output import FORMATS, TEXT_FORMATS, render_statistics, render_summary
 
     if args.statistics:
         render_statistics(findings, stream, output_format)

@@ -111,14 +111,7 @@ def _imports_candidate(source: bytes, path: str, settings: Settings,
     if project.imports_candidate(source, absolute, creates_processes, consulted) \
             or project.star_imports_library(source, absolute, consulted):
         return True
-    if depends is not None and consulted:
-        outer, project.used = project.used, {}
-        try:
-            for module in consulted:
-                project.use_unparsed(module)
-        finally:
-            consulted_stamps, project.used = project.used, {**outer, **project.used}
-        depends.update(consulted_stamps)
+    _record(project, consulted, depends)
     return False
 
 
@@ -129,17 +122,24 @@ def _reaches_finding(source: bytes, own: int, path: str, settings: Settings,
     from diagnose.lint.project import project_of
     from diagnose.lint.reach import reaches
 
-    project = project_of(path, _src(settings))
-    if depends is None:  # nothing to record: the modules read need no stamps
-        return reaches(project, source, os.path.abspath(path), own, record=False)
+    project, consulted = project_of(path, _src(settings)), set()
+    found = reaches(project, source, os.path.abspath(path), own, consulted)
+    if not found:
+        _record(project, consulted, depends)
+    return found
+
+
+def _record(project, consulted: set[str], depends: dict[str, tuple[int, int, str]] | None) -> None:
+    """Add the stamps of modules read unparsed to ``depends`` (None: nothing is recorded, nothing stamped)."""
+    if depends is None or not consulted:
+        return
     outer, project.used = project.used, {}
     try:
-        found = reaches(project, source, os.path.abspath(path), own)
+        for module in consulted:
+            project.use_unparsed(module)
     finally:
-        consulted, project.used = project.used, {**outer, **project.used}
-    if not found:
-        depends.update(consulted)
-    return found
+        stamps, project.used = project.used, {**outer, **project.used}
+    depends.update(stamps)
 
 
 def _compiles(text: str, path: str) -> bool:

@@ -28,7 +28,8 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
 
 
 def all_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of a tree (without ``ctx`` markers); twice as fast as ``ast.walk``."""
+    """Every node of a tree (without ``ctx`` markers); about 1.5 times as fast as ``ast.walk`` (0.025 s against
+    0.039 s on test_socket.py's tree)."""
     return _descend([tree], ())
 
 

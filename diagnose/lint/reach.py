@@ -21,21 +21,21 @@ IMPORT_STATEMENT = re.compile(rb"(?:^|[:;])[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+i
 _read: dict[tuple[str, tuple[str, ...], str, int, int], tuple[tuple[str, ...], int]] = {}
 
 
-def reaches(project: Project, source: bytes, path: str, found: int, record: bool = True) -> bool:
+def reaches(project: Project, source: bytes, path: str, found: int, consulted: set[str]) -> bool:
     """Whether ``source`` (the module checked at ``path``, whose traits are ``found``) and the project
-    modules in its import closure together :func:`~diagnose.lint.prefilter.can_find`; with ``record``,
-    every module consulted is recorded as used (a no rests on them all)."""
-    seen, todo = {path}, list(dict.fromkeys(_scan(project, source, path)))
+    modules in its import closure together :func:`~diagnose.lint.prefilter.can_find`; every module read is
+    added to ``consulted`` (a no rests on them all)."""
+    todo = list(dict.fromkeys(_scan(project, source, path)))
+    consulted.add(path)
     while todo and not can_find(found):
         module = todo.pop()
-        if module in seen:
+        if module in consulted:
             continue
-        seen.add(module)
-        if record:
-            project.use_unparsed(module)
+        consulted.add(module)
         imported, its_traits = _facts(project, module)
         found |= its_traits
         todo += imported
+    consulted.discard(path)
     return can_find(found)
 
 

@@ -89,9 +89,9 @@ class GeneratorWithMultiprocessing(Rule):
 
 def _how_many(call: KerasCall) -> str:
     """The worker processes a call feeds, saying when their number is the caller's to choose."""
-    workers = workers_given(call.keywords)
     if call.method.endswith("Enqueuer"):
         return "an enqueuer's worker processes (when it is started with more than one)"
+    workers = workers_given(call.keywords)
     if isinstance(workers, ast.Constant):
         return "several worker processes"
     return f"worker processes (several when `{ast.unparse(workers)}` > 1)"

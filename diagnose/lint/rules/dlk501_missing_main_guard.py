@@ -11,10 +11,7 @@ from diagnose.lint.fix.build import insert
 from diagnose.lint.fix.indent import indent
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
 from diagnose.lint.rule import PROCESS_PLACE, ModuleFacts, Report, Rule
-from diagnose.lint.rules.dlk302_generator_with_multiprocessing import (
-    uses_multiprocessing,
-    workers_given,
-)
+from diagnose.lint.rules.dlk302_generator_with_multiprocessing import uses_multiprocessing, workers_given
 from diagnose.lint.scopes import parent_map
 from diagnose.lint.values import Kind
 

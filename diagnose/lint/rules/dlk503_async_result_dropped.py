@@ -17,6 +17,8 @@ from diagnose.lint.values import Kind
 ASYNC_METHODS = {"apply_async", "map_async", "starmap_async"}
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 RESULTS, RESULT = "async_results", "async_result"
+BROAD = {"Exception", "BaseException"}
+LOGGING = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}  # a logger's methods
 
 
 def _bound_to_unread_name(facts: ModuleFacts, call: ast.AST) -> bool:
@@ -41,18 +43,13 @@ def _outermost_loop(parents: dict[ast.AST, ast.AST], statement: ast.stmt) -> ast
     return found
 
 
-BROAD = {"Exception", "BaseException"}
-LOGGING = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
-
-
 def _handles_own_errors(func) -> bool:
     """A task function that catches every exception itself: its work in a ``try`` whose handler for
     ``Exception`` only logs (``logging`` never raises for a bad message; ``print(...format(...))`` may) or
     passes, around it only plain statements. Nothing is left to vanish."""
-    info = func.info if func.kind in (Kind.FUNCTION, Kind.METHOD) else None
-    body = getattr(getattr(info, "node", None), "body", None)
-    if not body:
+    if func.kind not in (Kind.FUNCTION, Kind.METHOD) or func.info is None:
         return False
+    body = func.info.node.body
     tries = [s for s in body if isinstance(s, ast.Try)]
     plain = all(isinstance(s, (ast.Try, ast.Expr, ast.Assign, ast.AnnAssign, ast.Return, ast.Pass)) for s in body)
     return plain and len(tries) == 1 and any(
