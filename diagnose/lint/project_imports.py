@@ -28,7 +28,10 @@ class ProjectImports:
     def imported_value(self, qualname: str, node: ast.AST | None = None) -> Value:
         """What an imported name holds: a function, class or global of a project module (followed through
         re-exports), else a reference to a library name."""
-        member = self.project.member(qualname, self.index.path) if self.project is not None else None
+        key = (self.index.path, qualname)
+        if key not in self.members:  # asked again and again in a module (``os.path.join``): resolved once
+            self.members[key] = self.project.member(qualname, self.index.path) if self.project is not None else None
+        member = self.members[key]
         if member is None:
             return Value(Kind.REF, node, qualname=qualname)
         if member.function is not None:

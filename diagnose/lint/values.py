@@ -43,7 +43,7 @@ class Kind(str, Enum):
 QUEUES = {Kind.THREAD_QUEUE, Kind.MP_QUEUE, Kind.JOINABLE_QUEUE}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Value:
     """One abstract value. Identity matters: the same queue object flows from parent to worker."""
 

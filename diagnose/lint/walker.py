@@ -16,6 +16,7 @@ and library (calls into the libraries predlint knows).
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from diagnose.lint.bindings import Bindings
 from diagnose.lint.branches import Branches
@@ -31,6 +32,9 @@ from diagnose.lint.project_imports import ProjectImports
 from diagnose.lint.statements import Statements
 from diagnose.lint.static_truth import StaticTruth
 from diagnose.lint.values import Value
+
+if TYPE_CHECKING:
+    from diagnose.lint.project import Member
 
 
 class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks, FunctionWalks, ProjectImports,
@@ -68,6 +72,7 @@ class Walker(Statements, Branches, Expressions, Bindings, ClassCalls, Callbacks,
         self.asked_for_processes: dict[ast.AST, list[Value]] = {}
         self.relocated: dict[int, Origin] = {}  # event seq -> where in another module it really happened
         self.modules_run: set[str] = set()  # project modules whose import effects were applied
+        self.members: dict[tuple[str | None, str], Member | None] = {}  # imported names resolved, by importer
         self.from_top = True  # walking what the module's own top level runs (not a function others call)
         self.started_arm: dict[ast.If, int] = {}  # the branch of an ``if`` in which the TF runtime started
         self.carried: dict[ast.If, int] = {}  # in a loop's next iteration: the branch each fixed ``if`` takes
