@@ -133,19 +133,25 @@ class Branches:
         if self.tf_started is None and frame.left_started is not None:
             self.tf_started = frame.left_started
 
+    @staticmethod
+    def _choices(stmt: ast.stmt) -> list[ast.If]:
+        """The ``if`` statements of a loop's body (not in nested functions)."""
+        return [node for node in own_nodes(stmt) if isinstance(node, ast.If)]
+
     def loop(self, stmt: ast.stmt, walk_body: Callable[[], None]) -> None:
         """Walk a loop body; again if it started the TF runtime, since the next iteration starts after it.
         Where the runtime started in one branch of an ``if`` whose test the loop never changes (``if
         args.debug:``), the next iteration takes that branch again: the other branches stay before it."""
         before = self.tf_started
-        choices = [node for node in own_nodes(stmt) if isinstance(node, ast.If)]
-        for choice in choices:
-            self.started_arm.pop(choice, None)
+        if self.started_arm:  # empty until the runtime starts in a branch: most loops need not look inside
+            for choice in self._choices(stmt):
+                self.started_arm.pop(choice, None)
         self.loops.append(stmt)
         try:
             walk_body()
             if before is None and self.tf_started is not None:
-                fixed = {c: self.started_arm[c] for c in choices if c in self.started_arm and invariant(c.test, stmt)}
+                fixed = {c: self.started_arm[c] for c in self._choices(stmt)
+                         if c in self.started_arm and invariant(c.test, stmt)}
                 saved, self.carried = self.carried, {**self.carried, **fixed}
                 try:
                     walk_body()
