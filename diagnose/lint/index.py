@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -155,14 +156,23 @@ class ModuleIndex:
         """Whether walking a function (a method: its class) can record a fact: it names multiprocessing,
         concurrent.futures, joblib, queue, TF or Keras, calls a Keras run method, or calls a function (here or
         in a project module that matters) that is relevant. Decided once per function."""
-        key = info.node
+        cls = self.classes.get(info.class_name) if info.class_name else None
+        if cls is not None:
+            return self._class_relevant(cls, depth)
+        return self._nodes_relevant(info.node, depth, lambda: own_nodes(info.node))
+
+    def _class_relevant(self, cls: ClassInfo, depth: int) -> bool:
+        """A class is relevant as a whole: its methods, and its bases (what a ``Process`` subclass's
+        ``__init__`` keeps goes to the child; a base class of this module is judged as a class)."""
+        return self._nodes_relevant(cls.node, depth, lambda: [
+            *(n for m in cls.methods.values() for n in own_nodes(m.node)),
+            *(n for base in cls.node.bases for n in ast.walk(base))])
+
+    def _nodes_relevant(self, key: ast.AST, depth: int, nodes_of: Callable[[], list[ast.AST]]) -> bool:
+        """Whether the nodes of a function or class name something relevant; decided once per key."""
         if key not in self._relevant:
             self._relevant[key] = False  # recursion: no
-            cls = self.classes.get(info.class_name) if info.class_name else None
-            nodes = [n for m in cls.methods.values() for n in own_nodes(m.node)] if cls is not None \
-                else own_nodes(info.node)
-            if cls is not None:  # its bases too: what a ``Process`` subclass's ``__init__`` keeps goes to the child
-                nodes += [n for base in cls.node.bases for n in ast.walk(base)]
+            nodes = nodes_of()
             called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
             self._relevant[key] = any(self._relevant_node(node, depth) for node in nodes) or any(
                 self._names_generator(node) for node in nodes
@@ -194,6 +204,8 @@ class ModuleIndex:
             return False  # an attribute chain is judged by the name it starts from
         qualname = self.imports.get(node.id)
         if qualname is None:
+            if node.id in self.classes:  # creating an object of a class of this module runs its __init__, ...
+                return depth < 3 and self._class_relevant(self.classes[node.id], depth + 1)
             callee = self.functions.get(node.id)
             # a generator made here may be what the caller hands to Keras's workers or to a process
             return callee is not None and (callee.is_generator or depth < 3 and self.is_relevant(callee, depth + 1))
