@@ -194,6 +194,10 @@ PROBES: tuple[Probe, ...] = (
     eager("keras.utils.set_random_seed", "keras.utils.set_random_seed(1)", KERAS),
     eager("keras.utils.to_categorical", "keras.utils.to_categorical([0, 1, 2])", KERAS),
     eager("keras.utils.load_img", "keras.utils.load_img(FIXTURES + '/image.png')", KERAS),
+    eager("keras.utils.pad_sequences", "keras.utils.pad_sequences([[1, 2], [3]], maxlen=4)", KERAS),
+    eager("tf_keras.preprocessing.sequence.pad_sequences",
+          "tf_keras.preprocessing.sequence.pad_sequences([[1, 2], [3]], maxlen=4)", TF_KERAS),
+    eager("tf_keras.utils.to_categorical", "tf_keras.utils.to_categorical([0, 1, 2])", TF_KERAS),
     eager("keras.utils.img_to_array", "keras.utils.img_to_array(keras.utils.load_img(FIXTURES + '/image.png'))", KERAS),
     # each application's preprocess_input on a NumPy batch (what image-loading workers call)
     *(eager(f"keras.applications.{module}.preprocess_input",

@@ -122,11 +122,16 @@ EAGER: dict[str, Measured] = {
         "keras.utils.set_random_seed", "keras.utils.to_categorical", "keras.utils.load_img",
         ("keras.preprocessing.image.load_img", "keras.utils.load_img"),
         "keras.utils.img_to_array", ("keras.preprocessing.image.img_to_array", "keras.utils.img_to_array"),
+        "keras.utils.pad_sequences", ("keras.preprocessing.sequence.pad_sequences", "keras.utils.pad_sequences"),
+        ("keras.utils.np_utils.to_categorical", "keras.utils.to_categorical"),
         # NumPy arithmetic on NumPy input: what image-loading workers call
         *(f"keras.applications.{module}.preprocess_input" for module in APPLICATIONS),
         "keras.mixed_precision.set_global_policy",
         ("tf_keras.layers.", "tf_keras.layers.Dense"),
         "tf_keras.backend.clear_session",
+        "tf_keras.preprocessing.sequence.pad_sequences",
+        ("tf_keras.utils.pad_sequences", "tf_keras.preprocessing.sequence.pad_sequences"),
+        "tf_keras.utils.to_categorical",
         "tf_keras.preprocessing.image.ImageDataGenerator",
     ),
 }
