@@ -240,7 +240,8 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
             found = [*report.places, *(places(node, facts, walker.relocated, rule_cls.related_places)
                                         if project is not None and rule_cls.code in FOLLOWS_CALLS else [])]
             if walker.relocated and not _switches_on_processes(node, walker) \
-                    and reported_there(relocated_places(node, facts, walker.relocated), rule_cls.code, settings):
+                    and reported_there(relocated_places(node, facts, walker.relocated, in_workers=True), rule_cls.code,
+                                       settings):
                 continue  # the module where it happens reports it there
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
                           with_places(report.message, found), report.severity or rule_cls.severity, row,

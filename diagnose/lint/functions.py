@@ -101,7 +101,9 @@ class FunctionWalks:
         if key in self.child_walked:
             return
         self.child_walked.add(key)
-        saved = (self.tf_started, self.in_child, self.start_method, self.import_time)
+        saved = (self.tf_started, self.in_child, self.start_method, self.import_time, self.active)
+        if not self.in_child:  # the child's calls start from its worker, not below the parent's calls
+            self.active = []
         self.tf_started, self.in_child, self.import_time = None, True, False
         try:
             self_value = func.base if func.kind is Kind.METHOD else None
@@ -109,7 +111,7 @@ class FunctionWalks:
             if self.tf_started is not None and boundary is not None:
                 boundary.worker_ran_tf = True
         finally:
-            self.tf_started, self.in_child, self.start_method, self.import_time = saved
+            self.tf_started, self.in_child, self.start_method, self.import_time, self.active = saved
 
     def walk_generator(self, info: FunctionInfo, args: list[Value], kwargs: dict[str, Value],
                        self_value: Value | None) -> None:

@@ -88,7 +88,8 @@ class LibraryCalls:
         if member is not None:
             path, version = member
             version = version or self.keras_version
-            if path in MODEL_FACTORIES or path.startswith("applications.") or qualname.startswith("tensorflow.keras.applications."):
+            application = path.startswith("applications.") or qualname.startswith("tensorflow.keras.applications.")
+            if path in MODEL_FACTORIES or application and path.rsplit(".", 1)[-1][:1].isupper():  # not preprocess_input
                 if self.starts_with_model(node, path):
                     self.start_tf(node, "model built" if "load" not in path else "model loaded")
                 return Value(Kind.MODEL, node, keras_version=version)

@@ -34,12 +34,13 @@ def _describe(event: Event, origin: Origin) -> str:
 
 
 def relocated_places(node: ast.AST, facts: ModuleFacts, relocated: dict[int, Origin],
-                     kinds: frozenset[str] = ALL_PLACES) -> list[Place]:
-    """The processes created and Keras calls made in another module's code on behalf of ``node`` (what
-    happened in their workers is not where the user acts), of these ``kinds``."""
+                     kinds: frozenset[str] = ALL_PLACES, in_workers: bool = False) -> list[Place]:
+    """The processes created and Keras calls made in another module's code on behalf of ``node``, of these
+    ``kinds``; with ``in_workers``, also those made there by the workers ``node`` starts (not where the user
+    acts, but where the finding may belong)."""
     wanted = tuple(t for t, kind in ((Spawn, PROCESS_PLACE), (KerasCall, KERAS_CALL_PLACE)) if kind in kinds)
     return [(relocated[e.seq], _describe(e, relocated[e.seq])) for e in facts.events
-            if e.node is node and e.seq in relocated and not e.in_child and isinstance(e, wanted)]
+            if e.node is node and e.seq in relocated and (in_workers or not e.in_child) and isinstance(e, wanted)]
 
 
 def value_places(node: ast.AST, facts: ModuleFacts, kinds: frozenset[str] = ALL_PLACES) -> list[Place]:

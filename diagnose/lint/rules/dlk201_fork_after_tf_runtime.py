@@ -10,7 +10,7 @@ from diagnose.lint.finding import Severity
 from diagnose.lint.fix.build import end_of, insert, replace
 from diagnose.lint.fix.imports import binding_import, module_reference
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
-from diagnose.lint.names import resolve
+from diagnose.lint.names import dotted, resolve
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind, Value, split_held
 
@@ -18,9 +18,9 @@ SPAWN = 'get_context("spawn")'
 
 
 def worker_reaches_tf(facts: ModuleFacts, spawn: Spawn) -> bool:
-    """Whether the processes a Spawn creates run TF: their target, initializer or tasks touch TF/Keras or
-    are handed a model."""
-    if spawn.api == "fork" or _model_used(spawn.handed, spawn.value):
+    """Whether the processes a Spawn creates run TF: walking a worker as the child runs it started the TF
+    runtime there, or their target, initializer or tasks touch TF/Keras or are handed a model."""
+    if spawn.api == "fork" or spawn.value.worker_ran_tf or _model_used(spawn.handed, spawn.value):
         return True
     funcs: list[Value | None] = [spawn.target, spawn.initializer]
     if spawn.api == "manager" and spawn.target is not None:
@@ -56,6 +56,37 @@ def _func_reaches_tf(facts: ModuleFacts, func: Value | None) -> bool:
     held = frozenset(n for n, v in owner.attrs.items() if v.kind is Kind.MODEL) if owner is not None else frozenset()
     return bool(info is not None and hasattr(info, "node")
                 and facts.index.reaches_tf(info.node, facts.model_globals, held))
+
+
+def _other_arm_of_a_flag(facts: ModuleFacts, spawn: Spawn) -> bool:
+    """Whether the runtime started only on one arm of an ``if`` on a configuration flag (an attribute such
+    as ``self.args.multi_cpu``) and the processes are created only on the other arm of the same test: a run
+    takes one arm or the other. A flag the code itself sets (``self.loaded = True``, ``args["multi"] = x``)
+    in the modules holding them is state that can change between the two: then not."""
+    started = spawn.tf_started.conditions if spawn.tf_started is not None else ()
+    pairs = [(a.test, a.held) for a in started for b in spawn.conditions
+             if a.held != b.held and ast.dump(a.test) == ast.dump(b.test)]
+    flags = [test for test, _ in pairs if isinstance(test, ast.Attribute) and dotted(test) is not None]
+    if not flags:
+        return False
+    trees = [facts.index.tree]
+    origin = spawn.tf_started.origin if spawn.tf_started is not None else None
+    module = facts.index.project.load(origin.file) if origin is not None and facts.index.project is not None else None
+    if module is not None:
+        trees.append(module.index.tree)
+    return any(not _sets(trees, flag.attr) for flag in flags)
+
+
+def _sets(trees: list[ast.Module], name: str) -> bool:
+    """Whether any of the modules stores an attribute, a name or a constant subscript key ``name``."""
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Store) \
+                    or isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) \
+                    or isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.slice, ast.Constant) and node.slice.value == name:
+                return True
+    return False
 
 
 def _unset_in_a_fresh_import(tree: ast.Module) -> set[str]:
@@ -196,7 +227,8 @@ class ForkAfterTfRuntime(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Report]:
         for event in facts.of(Spawn):
-            if event.in_child or event.start_method != "fork" or event.tf_started is None:
+            if event.in_child or event.start_method != "fork" or event.tf_started is None \
+                    or _other_arm_of_a_flag(facts, event):
                 continue
             if worker_reaches_tf(facts, event):
                 what = {"fork": "os.fork()", "pool": "Pool", "executor": "ProcessPoolExecutor",
