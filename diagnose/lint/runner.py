@@ -80,12 +80,26 @@ def _pool_context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _import_analysis() -> None:
+    """Import what analysing a module needs (the walker, every rule) once, before forking: each worker
+    would otherwise import its own copy on its first analysed file."""
+    import diagnose.lint.places  # noqa: F401
+    import diagnose.lint.reach  # noqa: F401
+    import diagnose.lint.summaries  # noqa: F401
+    import diagnose.lint.walker  # noqa: F401
+    from diagnose.lint.rules import all_rules
+
+    all_rules()
+
+
 def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) -> list[Checked]:
     """Results (and stamps) for every file, in the order of ``paths``."""
     if jobs < 2 or len(paths) < PARALLEL_THRESHOLD:
         return _check_batch(paths, settings, stamped)
     from concurrent.futures import ProcessPoolExecutor
 
+    if _pool_context().get_start_method() == "fork":
+        _import_analysis()
     batches = _batches(paths, jobs * 16)  # many small batches: idle workers take the next one
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         checked = [c for batch in pool.map(_check_batch, batches, [settings] * len(batches),
