@@ -164,7 +164,7 @@ class Expressions:
             if callee.info.is_generator:
                 if any(value.kind is not Kind.UNKNOWN for value in [*args, *kwargs.values()]):
                     self.walk_generator(callee.info, args, kwargs, None)  # what it is handed reaches its body
-                return Value(Kind.GENERATOR, node)
+                return Value(Kind.GENERATOR, node, info=callee.info)
             return self.returned_pool(node, self.enter(callee.info, args, kwargs, self_value=None, worker_of=None))
         if callee.kind is Kind.PARTIAL and callee.attr == "delayed":
             return Value(Kind.CONTAINER, node, items=[*args, *kwargs.values()])  # one joblib task's arguments

@@ -281,7 +281,7 @@ class LibraryCalls:
                 receiver.items.extend(value.items if attr == "extend" else [value])
         if kind is Kind.INSTANCE and method.info is not None and method.info.is_generator:
             self.walk_generator(method.info, args, kwargs, receiver)
-            return Value(Kind.GENERATOR, node)
+            return Value(Kind.GENERATOR, node, info=method.info)
         if kind is Kind.INSTANCE and method.info is not None:
             return self.enter(method.info, args, kwargs, self_value=receiver, worker_of=None)
         return UNKNOWN

@@ -108,6 +108,29 @@ def declared(root: Path) -> KerasInference:
     return KerasInference(2 if tf1 else None, tf1, why)
 
 
+# Keras releases up to 2.2.2 reseed NumPy's global generator before forking each worker of a generator's
+# enqueuer (2.0.5: engine/training.py; 2.0.8-2.2.2: utils/data_utils.py); from 2.2.3 on they do not.
+# Measured on the published sources by benchmarks/keras_reseed_probe.py.
+LAST_RESEEDING_KERAS = (2, 2, 2)
+
+
+@lru_cache(maxsize=64)
+def reseeds_numpy_per_worker(root: Path) -> bool:
+    """Whether every release of standalone Keras the project's declarations allow reseeds NumPy's global
+    generator in each worker process (``keras==2.0.8``, ``keras<2.2.3``): then a generator that draws its
+    rows from ``np.random`` gives every worker its own stream instead of replaying one."""
+    highs = []
+    for path in _declaration_files(root):
+        try:
+            text = COMMENT.sub("", _decoded(path.read_bytes()))
+        except OSError:
+            continue
+        highs += [_bounds(spec, conda=path.suffix in (".yml", ".yaml"))[1]
+                  for name, spec, _ in _requirements(path, text) if name == "keras"]
+    return bool(highs) and all(high is not None and high <= (*LAST_RESEEDING_KERAS[:2], LAST_RESEEDING_KERAS[2] + 1)
+                               for high in highs)
+
+
 @lru_cache(maxsize=64)
 def from_code(root: Path) -> KerasInference:
     """What the names used by the project's Python files say. It reads the project's files, so it is

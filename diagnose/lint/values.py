@@ -54,7 +54,7 @@ class Value:
     items: list[Value] = field(default_factory=list)  # CONTAINER elements, PARTIAL bound args
     base: Value | None = None  # METHOD receiver, PARTIAL wrapped callable
     attr: str | None = None  # METHOD name
-    info: Any = None  # FUNCTION: FunctionInfo; CLASS/INSTANCE: ClassInfo
+    info: Any = None  # FUNCTION, and GENERATOR made by one: FunctionInfo; CLASS/INSTANCE: ClassInfo
     attrs: dict[str, Value] = field(default_factory=dict)  # INSTANCE attributes (self.x)
     keras_version: int | None = None  # MODEL / DATASET
     daemon: bool = False  # PROCESS(daemon=True)
