@@ -6,7 +6,7 @@ generator that draws its rows from ``np.random`` is not replayed; one that does 
 seed is applied only when the caller passes one) forks every worker with the parent's state, and each
 replays the same rows. predlint's DLK302 stays quiet for a NumPy-random generator only when a project's
 declarations allow nothing newer than the last reseeding release
-(``LAST_RESEEDING_KERAS`` in ``diagnose/lint/project_keras.py``).
+(``FIRST_KERAS_NOT_RESEEDING`` in ``diagnose/lint/project_keras.py``).
 
 Reads the published sources (``pip download``, no install, nothing imported)::
 

@@ -155,7 +155,8 @@ class ModuleIndex:
     def is_relevant(self, info: FunctionInfo, depth: int = 0) -> bool:
         """Whether walking a function (a method: its class) can record a fact: it names multiprocessing,
         concurrent.futures, joblib, queue, TF or Keras, calls a Keras run method, or calls a function (here or
-        in a project module that matters) that is relevant. Decided once per function."""
+        in a project module that matters) that is relevant, or creates an object of a relevant class of this
+        module. A method is judged with its class; decided once per function or class."""
         cls = self.classes.get(info.class_name) if info.class_name else None
         if cls is not None:
             return self._class_relevant(cls, depth)

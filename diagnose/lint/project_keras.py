@@ -111,7 +111,7 @@ def declared(root: Path) -> KerasInference:
 # Keras releases up to 2.2.2 reseed NumPy's global generator before forking each worker of a generator's
 # enqueuer (2.0.5: engine/training.py; 2.0.8-2.2.2: utils/data_utils.py); from 2.2.3 on they do not.
 # Measured on the published sources by benchmarks/keras_reseed_probe.py.
-LAST_RESEEDING_KERAS = (2, 2, 2)
+FIRST_KERAS_NOT_RESEEDING = (2, 2, 3)
 
 
 @lru_cache(maxsize=64)
@@ -127,8 +127,7 @@ def reseeds_numpy_per_worker(root: Path) -> bool:
             continue
         highs += [_bounds(spec, conda=path.suffix in (".yml", ".yaml"))[1]
                   for name, spec, _ in _requirements(path, text) if name == "keras"]
-    return bool(highs) and all(high is not None and high <= (*LAST_RESEEDING_KERAS[:2], LAST_RESEEDING_KERAS[2] + 1)
-                               for high in highs)
+    return bool(highs) and all(high is not None and high <= FIRST_KERAS_NOT_RESEEDING for high in highs)
 
 
 @lru_cache(maxsize=64)

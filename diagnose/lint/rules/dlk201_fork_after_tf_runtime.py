@@ -64,9 +64,8 @@ def _other_arm_of_a_flag(facts: ModuleFacts, spawn: Spawn) -> bool:
     takes one arm or the other. A flag the code itself sets (``self.loaded = True``, ``args["multi"] = x``)
     in the modules holding them is state that can change between the two: then not."""
     started = spawn.tf_started.conditions if spawn.tf_started is not None else ()
-    pairs = [(a.test, a.held) for a in started for b in spawn.conditions
-             if a.held != b.held and ast.dump(a.test) == ast.dump(b.test)]
-    flags = [test for test, _ in pairs if isinstance(test, ast.Attribute) and dotted(test) is not None]
+    flags = [a.test for a in started for b in spawn.conditions if a.held != b.held and isinstance(a.test, ast.Attribute)
+             and dotted(a.test) is not None and ast.dump(a.test) == ast.dump(b.test)]
     if not flags:
         return False
     trees = [facts.index.tree]
