@@ -119,14 +119,9 @@ def reseeds_numpy_per_worker(root: Path) -> bool:
     """Whether every release of standalone Keras the project's declarations allow reseeds NumPy's global
     generator in each worker process (``keras==2.0.8``, ``keras<2.2.3``): then a generator that draws its
     rows from ``np.random`` gives every worker its own stream instead of replaying one."""
-    highs = []
-    for path in _declaration_files(root):
-        try:
-            text = COMMENT.sub("", _decoded(path.read_bytes()))
-        except OSError:
-            continue
-        highs += [_bounds(spec, conda=path.suffix in (".yml", ".yaml"))[1]
-                  for name, spec, _ in _requirements(path, text) if name == "keras"]
+    highs = [_bounds(spec, conda=path.suffix in (".yml", ".yaml"))[1]
+             for path, text in _declaration_texts(root) if _declares_packages(path, text)
+             for name, spec, _ in _requirements(path, text) if name == "keras"]
     return bool(highs) and all(high is not None and high <= FIRST_KERAS_NOT_RESEEDING for high in highs)
 
 
@@ -161,17 +156,13 @@ class Pin(NamedTuple):
 def _declarations(root: Path) -> list[Pin]:
     """Every pin of tensorflow / keras / tf_keras (or of Python) the project declares."""
     out = []
-    for path in _declaration_files(root):
-        try:
-            text = COMMENT.sub("", _decoded(path.read_bytes()))
-        except OSError:
-            continue
+    for path, text in _declaration_texts(root):
         relative = path.relative_to(root)
         depth = len(relative.parts) - 1
         if path.name == ".travis.yml":
             out.extend(_ci_pythons(text, relative.as_posix(), depth))
-        if path.suffix in (".yml", ".yaml") and "dependencies:" not in text:
-            continue  # only conda environment files declare packages
+        if not _declares_packages(path, text):
+            continue
         for name, spec, written in _requirements(path, text):
             version, tf1 = _pin_meaning(name, spec, conda=path.suffix in (".yml", ".yaml"))
             if version or tf1:
@@ -182,6 +173,20 @@ def _declarations(root: Path) -> list[Pin]:
             if high is not None and high <= (3, 9):  # Keras 3 and TF >= 2.16 need Python >= 3.9
                 out.append(Pin(2, f"{relative.as_posix()}: Python {spec} (Keras 3 needs >= 3.9)", False, depth))
     return out
+
+
+def _declaration_texts(root: Path):
+    """(file, text without comments) of each readable declaration file of the project."""
+    for path in _declaration_files(root):
+        try:
+            yield path, COMMENT.sub("", _decoded(path.read_bytes()))
+        except OSError:
+            continue
+
+
+def _declares_packages(path: Path, text: str) -> bool:
+    """Whether a declaration file can state package requirements (a YAML file only as a conda environment)."""
+    return path.suffix not in (".yml", ".yaml") or "dependencies:" in text
 
 
 def _requirements(path: Path, text: str):
