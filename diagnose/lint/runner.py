@@ -98,10 +98,11 @@ def _check_many(paths: list[str], settings: Settings, jobs: int, stamped: bool) 
         return _check_batch(paths, settings, stamped)
     from concurrent.futures import ProcessPoolExecutor
 
-    if _pool_context().get_start_method() == "fork":
+    context = _pool_context()
+    if context.get_start_method() == "fork":
         _import_analysis()
     batches = _batches(paths, jobs * 16)  # many small batches: idle workers take the next one
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         checked = [c for batch in pool.map(_check_batch, batches, [settings] * len(batches),
                                            [stamped] * len(batches)) for c in batch]
     order = {p: i for i, p in enumerate(paths)}

@@ -123,7 +123,7 @@ _SEQUENCE_KINDS = {Kind.DATASET: True, Kind.KERAS_ITERATOR: True, Kind.GENERATOR
 def _is_instance(kind: Kind, qualname: str) -> bool | None:
     """``isinstance`` of a value of ``kind`` against a generator type or Keras's Sequence, else None."""
     if qualname in ("types.GeneratorType", "collections.abc.Generator", "typing.Generator"):
-        return {**{k: False for k in _SEQUENCE_KINDS}, Kind.GENERATOR: True}.get(kind)
+        return kind is Kind.GENERATOR if kind in _SEQUENCE_KINDS else None
     member = keras_member(qualname)
     if member is not None and member[0] in KERAS_DATASET_BASES:
         return _SEQUENCE_KINDS.get(kind)
