@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +47,12 @@ class FunctionInfo:
     node: Function
     nested: bool  # defined inside another function: cannot be pickled by reference
     class_name: str | None
-    owner: ModuleIndex | None = field(default=None, repr=False, compare=False)  # the module defining it
+    owner_ref: Callable[[], ModuleIndex | None] = field(default=lambda: None, repr=False, compare=False)
+
+    @property
+    def owner(self) -> ModuleIndex | None:
+        """The module defining it (held weakly: the module holds it)."""
+        return self.owner_ref()
 
     @property
     def name(self) -> str:
@@ -91,7 +97,12 @@ class ClassInfo:
     keras_kind: str | None = None  # "model" or "dataset"
     keras_version: int | None = None
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
-    owner: ModuleIndex | None = field(default=None, repr=False, compare=False)  # the module defining it
+    owner_ref: Callable[[], ModuleIndex | None] = field(default=lambda: None, repr=False, compare=False)
+
+    @property
+    def owner(self) -> ModuleIndex | None:
+        """The module defining it (held weakly: the module holds it)."""
+        return self.owner_ref()
 
 
 def _definitions(body: list[ast.stmt]):
@@ -288,7 +299,7 @@ class ModuleIndex:
         name is a module-level function once defined (its ``__qualname__`` is its name: it pickles)."""
         for node in _definitions(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info = FunctionInfo(node, nested and node.name not in global_names, class_name, owner=self)
+                info = FunctionInfo(node, nested and node.name not in global_names, class_name, owner_ref=weakref.ref(self))
                 self.all_functions[node] = info
                 if class_name is not None:
                     self.classes[class_name].methods[node.name] = info
@@ -298,10 +309,10 @@ class ModuleIndex:
                                      for name in stmt.names) if self.by_type.get(ast.Global) else frozenset()
                 self._collect(node.body, nested=True, class_name=None, global_names=declared)
             elif not nested and class_name is None:
-                self.classes[node.name] = ClassInfo(node, local=False, owner=self)
+                self.classes[node.name] = ClassInfo(node, local=False, owner_ref=weakref.ref(self))
                 self._collect(node.body, nested=False, class_name=node.name)
             else:
-                self.classes.setdefault(node.name, ClassInfo(node, local=True, owner=self))
+                self.classes.setdefault(node.name, ClassInfo(node, local=True, owner_ref=weakref.ref(self)))
                 self._collect(node.body, nested=True, class_name=None)
 
     def _classify(self, info: ClassInfo, seen: set[str]) -> None:

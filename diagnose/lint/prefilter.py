@@ -22,7 +22,7 @@ TF_WORDS = (b"keras", b"tensorflow")
 # ``import os, multiprocessing``): many files merely mention it in prose.
 IMPORTS_MULTIPROCESS = re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*multiprocess", re.MULTILINE)
 
-SELF, LIBRARY, API = 1, 2, 4  # trait bits
+SELF, LIBRARY, API, LOCAL = 1, 2, 4, 8  # trait bits
 # Words that make an event by themselves: the Keras arguments and methods the rules read, Keras's
 # enqueuers, ``os.fork`` and ``ProcessPoolExecutor`` (a thread pool makes none).
 SELF_WORDS = (*KERAS_WORDS, b"Enqueuer", b"ProcessPoolExecutor")
@@ -60,22 +60,30 @@ def may_match(source: bytes) -> bool:
 
 
 def traits(source: bytes) -> int:
-    """What a module's code contributes to events: ``SELF`` (makes one by itself), ``LIBRARY`` (imports
-    a process library), ``API`` (names one of its pools, processes, queues or managers)."""
-    multiprocess = _found(b"multiprocess", IMPORTS_MULTIPROCESS, source)
-    if (any(word in source for word in SELF_WORDS) or _found(b"fork", FORK, source)
-            or _found(b"Empty", EXCEPT_EMPTY, source) and (multiprocess or IMPORTS_QUEUE.search(source) is not None)
-            or (b"workers" in source or b"max_queue_size" in source) and MOVED_KEYWORD.search(source) is not None
-            and KERAS_RUN.search(source) is not None):
+    """What a module's code contributes to events: ``SELF`` (makes one by itself), ``LOCAL`` (makes one
+    that only a rule judging the module's own code reads: an ``except queue.Empty`` handler, a Keras
+    call's moved keyword), ``LIBRARY`` (imports a process library), ``API`` (names one of its pools,
+    processes, queues or managers)."""
+    if any(word in source for word in SELF_WORDS) or _found(b"fork", FORK, source):
         return SELF
+    multiprocess = _found(b"multiprocess", IMPORTS_MULTIPROCESS, source)
+    local = (_found(b"Empty", EXCEPT_EMPTY, source) and (multiprocess or IMPORTS_QUEUE.search(source) is not None)
+             or (b"workers" in source or b"max_queue_size" in source) and MOVED_KEYWORD.search(source) is not None
+             and KERAS_RUN.search(source) is not None)
     library = multiprocess or any(word in source for word in LIBRARY_WORDS)
     api = any(word in source for word in API_WORDS) and API_NAME.search(source) is not None  # not fontManager
-    return (LIBRARY if library else 0) | (API if api else 0)
+    return (LOCAL if local else 0) | (LIBRARY if library else 0) | (API if api else 0)
+
+
+def imported_traits(found: int) -> int:
+    """The traits an imported module lends the module checked: its ``LOCAL`` events are judged in it, not
+    in its importers (the rules reading them do not follow calls)."""
+    return found & ~LOCAL
 
 
 def can_find(found: int) -> bool:
     """Whether modules with these traits together can make an event a rule reports."""
-    return bool(found & SELF) or found & (LIBRARY | API) == LIBRARY | API
+    return bool(found & (SELF | LOCAL)) or found & (LIBRARY | API) == LIBRARY | API
 
 
 def _queue_empty(source: bytes) -> bool:

@@ -13,7 +13,7 @@ import os
 import re
 from functools import lru_cache
 
-from diagnose.lint.prefilter import can_find, traits
+from diagnose.lint.prefilter import can_find, imported_traits, traits
 from diagnose.lint.project import Project, import_lines
 
 IMPORT_STATEMENT = re.compile(rb"(?:^|[:;])[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))",
@@ -47,7 +47,7 @@ def _facts(project: Project, path: str) -> tuple[tuple[str, ...], int]:
         if key not in _read:
             with open(path, "rb") as handle:
                 source = handle.read()
-            _read[key] = tuple(dict.fromkeys(_scan(project, source, path))), traits(source)
+            _read[key] = tuple(dict.fromkeys(_scan(project, source, path))), imported_traits(traits(source))
     except OSError:
         return (), 0
     return _read[key]
