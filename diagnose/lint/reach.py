@@ -24,17 +24,23 @@ _read: dict[tuple[str, tuple[str, ...], str, int, int], tuple[tuple[str, ...], i
 def reaches(project: Project, source: bytes, path: str, found: int, consulted: set[str]) -> bool:
     """Whether ``source`` (the module checked at ``path``, whose traits are ``found``) and the project
     modules in its import closure together :func:`~diagnose.lint.prefilter.can_find`; every module read is
-    added to ``consulted`` (a no rests on them all)."""
+    added to ``consulted`` (a no rests on them all). The closure runs through the modules the walker may
+    enter (:meth:`~diagnose.lint.project.Project.matters`, or defining a generator function): one that
+    names no library it models is neither parsed nor walked, so neither its code nor its imports count."""
     todo = list(dict.fromkeys(_scan(project, source, path)))
-    consulted.add(path)
+    seen = {path}
     while todo and not can_find(found):
         module = todo.pop()
-        if module in consulted:
+        if module in seen:
             continue
-        consulted.add(module)
+        seen.add(module)
         imported, its_traits = _facts(project, module)
+        if not (project.matters(module) or project.generator_functions(module)):
+            consulted.update(imported)  # what it imports decided that it does not matter
+            continue
         found |= its_traits
         todo += imported
+    consulted.update(seen)
     consulted.discard(path)
     return can_find(found)
 
@@ -62,17 +68,44 @@ def _import_statements(source: bytes):
 def _scan(project: Project, source: bytes, path: str):
     for match in _import_statements(source):
         base, plain = match.groups()
-        if base is not None:
-            names = [base.decode("ascii", "replace")]  # ``from B import ...`` binds names below B
-        else:  # ``import a.b`` binds ``a``: everything below it is an attribute away
-            names = [n.split()[0].split(".")[0] for n in plain.decode("ascii", "replace").split(",") if n.split()]
-        for name in names:
+        if base is not None:  # ``from B import ...`` binds names below B (the list may go on for lines)
+            names = [(base.decode("ascii", "replace"), False)]
+        else:  # ``import a.b`` binds ``a``: a module below it is an attribute away, where the code names it
+            names = [(n.split()[0].split(".")[0], len(n.split()) == 1)
+                     for n in plain.decode("ascii", "replace").split(",") if n.split()]
+        for name, by_dotted_name in names:
             located = project.locate(name, path)
             if located is None:
                 continue
             yield located[0]
             if os.path.basename(located[0]) == "__init__.py" and not located[1]:
-                yield from _package_files(os.path.dirname(located[0]))
+                below = _package_modules(os.path.dirname(located[0]))
+                if by_dotted_name:
+                    yield from _named_below(below, name, source)
+                else:
+                    yield from below.values()
+
+
+def _named_below(below: dict[str, str], name: str, source: bytes):
+    """The modules of package ``name`` (imported whole, not aliased) that ``source`` names by a dotted
+    path: ``pkg.sub.f`` reaches ``pkg/sub.py`` (and ``pkg/sub/__init__.py``, ``pkg/sub/f.py``)."""
+    for dotted in set(re.findall(rb"\b" + re.escape(name.encode()) + rb"((?:\.\w+)+)", source)):
+        parts = dotted.decode("ascii", "replace").split(".")[1:]
+        for end in range(1, len(parts) + 1):
+            found = below.get(".".join(parts[:end]))
+            if found is not None:
+                yield found
+
+
+@lru_cache(maxsize=256)
+def _package_modules(directory: str) -> dict[str, str]:
+    """Every module file at or below a package directory, by its dotted path below the package
+    (``sub.mod`` for ``sub/mod.py``, ``sub`` for ``sub/__init__.py``, ``""`` for the package's own)."""
+    out = {}
+    for path in _package_files(directory):
+        relative = os.path.relpath(path, directory)[:-len(".py")].split(os.sep)
+        out[".".join(relative[:-1] if relative[-1] == "__init__" else relative)] = path
+    return out
 
 
 @lru_cache(maxsize=256)
