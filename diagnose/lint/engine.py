@@ -225,6 +225,7 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
     facts = ModuleFacts(index, events, walker.module.env, lines)
     local = ModuleFacts(index, [e for e in events if e.seq not in walker.relocated], walker.module.env, lines) \
         if walker.relocated else facts
+    cited: set[tuple] = set()  # (rule, position, evidence) reported: two events a call led to are one finding
     for rule_cls in all_rules():
         if rule_cls.code not in enabled:
             continue
@@ -243,6 +244,10 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                     and reported_there(relocated_places(node, facts, walker.relocated, in_workers=True), rule_cls.code,
                                        settings):
                 continue  # the module where it happens reports it there
+            evidence = (rule_cls.code, row, col, related(found))
+            if found and evidence in cited:
+                continue  # a call that led to a manager and a process elsewhere: one finding names both
+            cited.add(evidence)
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
                           with_places(report.message, found), report.severity or rule_cls.severity, row,
                           related(found), report.fix)

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 from diagnose.lint.events import Spawn, Submit
+from diagnose.lint.random_source import orders_with_stdlib_random
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind, Value, pickled_holders, split_held
 
@@ -27,7 +28,10 @@ class GeneratorCrossesProcess(Rule):
     its task-handler thread, and under `spawn` a `Process` fails the same way. Under `fork` each child
     gets its own copy of the generator, so every worker replays the same items: duplicated work and
     duplicated rows, with no error. A generator read through a global is not pickled, but under `fork`
-    every child still starts from the parent's copy: the same batches, once per process.
+    every child still starts from the parent's copy: the same batches, once per process (unless it
+    orders them with the `random` module, which CPython reseeds in every forked child: then each
+    child shuffles its own order; `benchmarks/fork_reseed_probe.py`. NumPy's global generator is not
+    reseeded by a fork).
 
     ## Example
     ```python
@@ -108,6 +112,8 @@ class GeneratorCrossesProcess(Rule):
             if event.loop is None and sum(getattr(e.target, "info", None) is info for e in spawns) < 2:
                 continue
             name, value = event.inherited[0]
+            if orders_with_stdlib_random(value.info):
+                continue  # each forked copy shuffles its own order (``random`` is reseeded in every child)
             what = "Keras data iterator" if value.kind is Kind.KERAS_ITERATOR else "generator"
             made = f" (made at line {value.node.lineno})" if id(value.node) in facts.index.node_ids else ""
             yield Report(event.node, f"{what} `{name}`{made} is a global the worker reads: under fork (Linux's "

@@ -5,10 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from diagnose.lint.events import KerasCall
-from diagnose.lint.index import FunctionInfo
-from diagnose.lint.names import resolve
-from diagnose.lint.nodes import own_nodes
 from diagnose.lint.project_keras import project_root, reseeds_numpy_per_worker
+from diagnose.lint.random_source import draws_from_numpy_random, orders_with_stdlib_random
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind
 
@@ -48,7 +46,8 @@ class GeneratorWithMultiprocessing(Rule):
     Standalone Keras up to 2.2.2 reseeds NumPy's global generator in each worker
     (`benchmarks/keras_reseed_probe.py`): a generator that draws its rows from `np.random`, in a
     project whose declarations allow nothing newer, gives each worker its own stream and is not
-    reported.
+    reported. Nor is a generator that orders its items with the `random` module (`random.shuffle`,
+    `sample`, `choice`): CPython reseeds it in every forked child (`benchmarks/fork_reseed_probe.py`).
 
     ## Example
     ```python
@@ -92,24 +91,13 @@ class GeneratorWithMultiprocessing(Rule):
                 continue
             if call.data.kind is not Kind.GENERATOR:
                 continue  # a Sequence, or an iterator object (it may be made safe for processes)
-            if call.keras_version == 2 and _draws_from_numpy_random(call.data.info) \
+            if orders_with_stdlib_random(call.data.info):
+                continue  # each forked worker shuffles its own order: nothing is replayed
+            if call.keras_version == 2 and draws_from_numpy_random(call.data.info) \
                     and facts.index.path and reseeds_numpy_per_worker(project_root(Path(facts.index.path).resolve())):
                 continue  # each worker draws its own random rows: nothing is replayed
             yield Report(call.node, f"plain generator fed to {_how_many(call)}: each replays it, so rows are "
                                     "duplicated or lost without an error; use a `keras.utils.Sequence`")
-
-
-def _draws_from_numpy_random(info: FunctionInfo | None) -> bool:
-    """Whether a generator function (a method: its class) draws from NumPy's global generator
-    (``np.random.shuffle``, ``self.rng = np.random``)."""
-    owner = info.owner if info is not None else None
-    if owner is None:
-        return False
-    cls = owner.classes.get(info.class_name) if info.class_name else None
-    functions = [m.node for m in cls.methods.values()] if cls is not None else [info.node]
-    return any(isinstance(node, (ast.Name, ast.Attribute))
-               and (resolve(node, owner.imports) or "").startswith("numpy.random")
-               for function in functions for node in own_nodes(function))
 
 
 def _how_many(call: KerasCall) -> str:
