@@ -386,9 +386,17 @@ class ModuleIndex:
 
     def manager_registrations(self, class_name: str) -> list[ast.Call]:
         """``Manager.register("Name", callable)`` calls: what the manager's server process runs."""
-        return [c for c in self.by_type[ast.Call] if isinstance(c.func, ast.Attribute) and c.func.attr == "register"
-                and isinstance(c.func.value, ast.Name) and c.func.value.id == class_name
-                and (len(c.args) > 1 or any(k.arg == "callable" for k in c.keywords))]
+        return self._registrations.get(class_name, [])
+
+    @cached_property
+    def _registrations(self) -> dict[str, list[ast.Call]]:
+        """Every ``X.register("Name", callable)`` call of the module, by ``X`` (read once)."""
+        out: dict[str, list[ast.Call]] = defaultdict(list)
+        for c in self.by_type[ast.Call]:
+            if isinstance(c.func, ast.Attribute) and c.func.attr == "register" and isinstance(c.func.value, ast.Name) \
+                    and (len(c.args) > 1 or any(k.arg == "callable" for k in c.keywords)):
+                out[c.func.value.id].append(c)
+        return out
 
     def imports_tf(self) -> bool:
         """Whether the module imports TensorFlow or Keras anywhere."""

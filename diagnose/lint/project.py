@@ -43,6 +43,7 @@ MAX_HOPS = 3  # how many imports away a module's facts are followed
 IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t(]+)|import[ \t]+([\w., \t]+))",
                          re.MULTILINE)
 STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
+STAR_ANYWHERE = re.compile(rb"import[ \t]*\*")  # in every star import (found from its literal at memchr speed)
 MAX_STAR_HOPS = 3  # ``from a import *`` of a module that star-imports another, ...
 START_METHOD_CALL = re.compile(rb"set_start_method\(\s*(?:method\s*=\s*)?[\"'](\w+)[\"']")
 
@@ -165,7 +166,7 @@ class Project:
         """Whether a file star-imports a project module that imports a library the rules model (directly, or
         through its own star imports): the names it uses (``Pool``, ``load_model``) are then that library's,
         though its bytes never name it. Reads the star-imported files (added to ``consulted``), parses none."""
-        if b"*" not in source or hops == 0:
+        if hops == 0 or STAR_ANYWHERE.search(source) is None:
             return False
         for begin, end in import_lines(source):
             match = STAR_IMPORT.match(source, begin, end)
@@ -222,7 +223,7 @@ class Project:
                 return False
             body = _function_text(source, name)
             own = [g for g in self.generator_functions(path) if g != name]
-            if body is not None and b"return" in body and any(re.search(rb"\b%s\b" % g.encode(), body) for g in own):
+            if body is not None and b"return" in body and _names_any(own, body):
                 self.picking[key] = (True, ())  # ``gen = batches(); return gen``: made by the module's own generator
             elif body is not None and b"return" in body:
                 read = []
@@ -230,7 +231,7 @@ class Project:
                     if located is None or located[0] == path or located[0] in read:
                         continue
                     read.append(located[0])
-                    if any(re.search(rb"\b%s\b" % g.encode(), body) for g in self.generator_functions(located[0])):
+                    if _names_any(self.generator_functions(located[0]), body):
                         self.picking[key] = (True, ())
                         break
                 else:
@@ -415,6 +416,9 @@ class Project:
         """Record a module consulted but not parsed as used (its stamp, hashed once per version)."""
         from diagnose.lint.cache import stamp
 
+        if path in self.used:
+            return  # recorded for the file being checked already
+
         try:
             info = os.stat(path)
         except OSError:
@@ -539,11 +543,22 @@ def _generator_functions(path: str) -> frozenset[str]:
 
 def _function_text(source: bytes, name: str) -> bytes | None:
     """The text of a module's top-level function ``name``, up to the next top-level statement."""
+    return _function_texts(source).get(name)
+
+
+@lru_cache(maxsize=64)
+def _function_texts(source: bytes) -> dict[str, bytes]:
+    """The text of each top-level function of a module (read in one pass: a module is asked for many names)."""
+    out: dict[str, bytes] = {}
     for start in TOP_LEVEL_DEF.finditer(source):
-        if start.group(1) == name.encode():
-            end = TOP_LEVEL_STATEMENT.search(source, start.end())
-            return source[start.end():end.start() if end else len(source)]
-    return None
+        end = TOP_LEVEL_STATEMENT.search(source, start.end())
+        out.setdefault(start.group(1).decode("ascii", "replace"), source[start.end():end.start() if end else len(source)])
+    return out
+
+
+def _names_any(names, body: bytes) -> bool:
+    """Whether ``body`` names one of ``names`` as a whole word (a substring test first: most do not appear)."""
+    return any(name.encode() in body and re.search(rb"\b%s\b" % name.encode(), body) for name in names)
 
 
 def mentions_tf(source: bytes) -> bool:
