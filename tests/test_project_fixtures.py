@@ -24,5 +24,6 @@ def test_project(project: Path) -> None:
               for row in range(f["location"]["row"], f["end_location"]["row"] + 1)} for f in json.loads(result.stdout)]
     assert sorted(expected - set().union(*spans)) == [], "expected findings not reported"
     assert [sorted(span)[0] for span in spans if not span & expected] == [], "findings on unmarked lines"
-    positions = [(f["filename"], f["location"]["row"], f["location"]["column"], f["code"]) for f in json.loads(result.stdout)]
+    positions = [(f["filename"], f["location"]["row"], f["location"]["column"], f["code"])
+                 for f in json.loads(result.stdout)]
     assert sorted(p for p in positions if positions.count(p) > 1) == [], "one place, one rule: reported twice"

@@ -40,19 +40,30 @@ MODEL_METHODS = {"predict", "predict_on_batch", "predict_generator", "fit", "fit
                  "evaluate", "evaluate_generator", "train_on_batch", "test_on_batch"}
 
 
+def _no_module() -> ModuleIndex | None:
+    return None
+
+
+class _HeldByModule:
+    """A record its module holds: it holds the module weakly (no reference cycle, so a checked file's tree is
+    freed as soon as its check is done)."""
+
+    owner_ref: Callable[[], ModuleIndex | None]
+
+    @property
+    def owner(self) -> ModuleIndex | None:
+        """The module defining it."""
+        return self.owner_ref()
+
+
 @dataclass
-class FunctionInfo:
+class FunctionInfo(_HeldByModule):
     """A function (or method) defined in the module."""
 
     node: Function
     nested: bool  # defined inside another function: cannot be pickled by reference
     class_name: str | None
-    owner_ref: Callable[[], ModuleIndex | None] = field(default=lambda: None, repr=False, compare=False)
-
-    @property
-    def owner(self) -> ModuleIndex | None:
-        """The module defining it (held weakly: the module holds it)."""
-        return self.owner_ref()
+    owner_ref: Callable[[], ModuleIndex | None] = field(default=_no_module, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -89,7 +100,7 @@ class FunctionInfo:
 
 
 @dataclass
-class ClassInfo:
+class ClassInfo(_HeldByModule):
     """A class defined in the module, with what its bases make it (Keras model, Sequence, PyDataset)."""
 
     node: ast.ClassDef
@@ -97,12 +108,7 @@ class ClassInfo:
     keras_kind: str | None = None  # "model" or "dataset"
     keras_version: int | None = None
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
-    owner_ref: Callable[[], ModuleIndex | None] = field(default=lambda: None, repr=False, compare=False)
-
-    @property
-    def owner(self) -> ModuleIndex | None:
-        """The module defining it (held weakly: the module holds it)."""
-        return self.owner_ref()
+    owner_ref: Callable[[], ModuleIndex | None] = field(default=_no_module, repr=False, compare=False)
 
 
 def _definitions(body: list[ast.stmt]):
@@ -299,7 +305,8 @@ class ModuleIndex:
         name is a module-level function once defined (its ``__qualname__`` is its name: it pickles)."""
         for node in _definitions(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info = FunctionInfo(node, nested and node.name not in global_names, class_name, owner_ref=weakref.ref(self))
+                info = FunctionInfo(node, nested and node.name not in global_names, class_name,
+                                    owner_ref=weakref.ref(self))
                 self.all_functions[node] = info
                 if class_name is not None:
                     self.classes[class_name].methods[node.name] = info

@@ -552,7 +552,8 @@ def _function_texts(source: bytes) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for start in TOP_LEVEL_DEF.finditer(source):
         end = TOP_LEVEL_STATEMENT.search(source, start.end())
-        out.setdefault(start.group(1).decode("ascii", "replace"), source[start.end():end.start() if end else len(source)])
+        body = source[start.end():end.start() if end else len(source)]
+        out.setdefault(start.group(1).decode("ascii", "replace"), body)
     return out
 
 
