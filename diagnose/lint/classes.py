@@ -9,6 +9,7 @@ from diagnose.lint.events import DatasetBuild
 from diagnose.lint.index import FunctionInfo
 from diagnose.lint.library import ENQUEUERS, const
 from diagnose.lint.names import dotted
+from diagnose.lint.random_source import draws_from_numpy_random, orders_with_stdlib_random
 from diagnose.lint.values import Kind, Value
 
 
@@ -60,9 +61,8 @@ class ClassCalls:
         if not reseeds or not isinstance(made, ast.Call) or dotted(made.func) is None:
             return False
         source = self.expr(made.func)  # a name or ``module.name``: looking it up again runs nothing
-        body = source.info.node if source.kind is Kind.FUNCTION and isinstance(source.info, FunctionInfo) else None
-        return body is not None and any(isinstance(n, ast.Call) and ".random." in f".{dotted(n.func)}"
-                                        for n in ast.walk(body))
+        info = source.info if source.kind is Kind.FUNCTION and isinstance(source.info, FunctionInfo) else None
+        return draws_from_numpy_random(info) or orders_with_stdlib_random(info)
 
     def _dataset_uses_processes(self, node: ast.Call, info) -> bool:
         calls = [node]

@@ -244,13 +244,13 @@ def analyse(tree: ast.Module, path: str, settings: Settings, enabled: frozenset[
                     and reported_there(relocated_places(node, facts, walker.relocated, in_workers=True), rule_cls.code,
                                        settings):
                 continue  # the module where it happens reports it there
-            evidence = (rule_cls.code, row, col, related(found))
-            if found and evidence in cited:
+            elsewhere = related(found)
+            if found and (rule_cls.code, row, col, elsewhere) in cited:
                 continue  # a call that led to a manager and a process elsewhere: one finding names both
-            cited.add(evidence)
+            cited.add((rule_cls.code, row, col, elsewhere))
             yield Finding(path, row, col, end_row, end_col, rule_cls.code, rule_cls.name,
                           with_places(report.message, found), report.severity or rule_cls.severity, row,
-                          related(found), report.fix)
+                          elsewhere, report.fix)
 
 
 def _switches_on_processes(node: ast.AST, walker) -> bool:

@@ -221,7 +221,7 @@ class Project:
                     source = handle.read(MAX_MODULE_BYTES)
             except OSError:
                 return False
-            body = _function_text(source, name)
+            body = _function_texts(source).get(name)
             own = [g for g in self.generator_functions(path) if g != name]
             if body is not None and b"return" in body and _names_any(own, body):
                 self.picking[key] = (True, ())  # ``gen = batches(); return gen``: made by the module's own generator
@@ -541,14 +541,10 @@ def _generator_functions(path: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _function_text(source: bytes, name: str) -> bytes | None:
-    """The text of a module's top-level function ``name``, up to the next top-level statement."""
-    return _function_texts(source).get(name)
-
-
 @lru_cache(maxsize=64)
 def _function_texts(source: bytes) -> dict[str, bytes]:
-    """The text of each top-level function of a module (read in one pass: a module is asked for many names)."""
+    """The text of each top-level function of a module, up to the next top-level statement (read in one pass:
+    a module is asked for many names)."""
     out: dict[str, bytes] = {}
     for start in TOP_LEVEL_DEF.finditer(source):
         end = TOP_LEVEL_STATEMENT.search(source, start.end())

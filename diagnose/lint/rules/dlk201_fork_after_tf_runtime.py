@@ -10,6 +10,7 @@ from diagnose.lint.finding import Severity
 from diagnose.lint.fix.build import end_of, insert, replace
 from diagnose.lint.fix.imports import binding_import, module_reference
 from diagnose.lint.fix.model import UNSAFE, Edit, Fix
+from diagnose.lint.index import ModuleIndex
 from diagnose.lint.names import dotted, resolve
 from diagnose.lint.rule import ModuleFacts, Report, Rule
 from diagnose.lint.values import Kind, Value, split_held
@@ -68,24 +69,20 @@ def _other_arm_of_a_flag(facts: ModuleFacts, spawn: Spawn) -> bool:
              and dotted(a.test) is not None and ast.dump(a.test) == ast.dump(b.test)]
     if not flags:
         return False
-    trees = [facts.index.tree]
+    indexes = [facts.index]
     origin = spawn.tf_started.origin if spawn.tf_started is not None else None
     module = facts.index.project.load(origin.file) if origin is not None and facts.index.project is not None else None
     if module is not None:
-        trees.append(module.index.tree)
-    return any(not _sets(trees, flag.attr) for flag in flags)
+        indexes.append(module.index)
+    return any(not _sets(indexes, flag.attr) for flag in flags)
 
 
-def _sets(trees: list[ast.Module], name: str) -> bool:
+def _sets(indexes: list[ModuleIndex], name: str) -> bool:
     """Whether any of the modules stores an attribute, a name or a constant subscript key ``name``."""
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Store) \
-                    or isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) \
-                    or isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
-                    and isinstance(node.slice, ast.Constant) and node.slice.value == name:
-                return True
-    return False
+    return any(isinstance(node.ctx, ast.Store) and (
+        isinstance(node, ast.Attribute) and node.attr == name or isinstance(node, ast.Name) and node.id == name
+        or isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == name)
+        for index in indexes for kind in (ast.Attribute, ast.Name, ast.Subscript) for node in index.by_type[kind])
 
 
 def _unset_in_a_fresh_import(tree: ast.Module) -> set[str]:
